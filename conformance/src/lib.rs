@@ -1,1 +1,12 @@
-//! placeholder
+//! Talking to a renkei hub as a real participant would (SOAP over mutual
+//! TLS, MTOM), starting one in-process for tests, realistic metadata
+//! fixtures, and the replay of the public NIST XDS test cases.
+
+pub mod client;
+pub mod fixtures;
+pub mod harness;
+pub mod nist;
+pub mod xsd;
+
+pub use client::HubClient;
+pub use harness::TestHub;

@@ -1,1 +1,23 @@
-//! placeholder
+//! The `renkei` hub: listeners, thin handlers, configuration and the CLI's
+//! building blocks. The only crate that knows actix. Tests start the real
+//! server with [`build`] on port 0.
+
+pub mod actions;
+pub mod config;
+pub mod facility;
+pub mod http;
+pub mod init;
+pub mod metrics;
+pub mod pki_files;
+pub mod server;
+pub mod state;
+mod tls;
+
+pub use config::Settings;
+pub use server::{RunningHub, build};
+
+/// rustls needs one process-wide crypto provider when several are compiled
+/// in; install aws-lc-rs once (idempotent).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}

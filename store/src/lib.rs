@@ -1,1 +1,171 @@
-//! placeholder
+//! All database knowledge of the renkei hub: schema, embedded per-backend
+//! migrations, the connection pool, query functions and the document blob store.
+//!
+//! One diesel code base serves SQLite (embedded default) and PostgreSQL
+//! (production) through [`AnyConnection`]. Callers run their work as a closure
+//! on the blocking pool with [`Store::read`] or, inside one transaction,
+//! [`Store::write`]; the closures call the query functions of this crate
+//! (`objects_by_ids`, `find_documents`, ...), which all take `&mut AnyConnection`.
+//!
+//! Design rules: application-generated text ids, no triggers or stored
+//! functions, `patient_id` on every registry table (future distribution key),
+//! an index behind every query filter, UTC `Timestamp`s, XDS DTM values as
+//! 14-digit text ([`dtm_key`]).
+
+mod blob;
+mod connection;
+mod error;
+mod models;
+mod queries;
+mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod transaction;
+
+pub use blob::{BlobStore, BlobWriter};
+pub use connection::{AnyConnection, Backend, Db};
+pub use error::StoreError;
+pub use models::*;
+pub use queries::associations::*;
+pub use queries::documents::*;
+pub use queries::dtm_key;
+pub use queries::facilities::*;
+pub use queries::filters::*;
+pub use queries::objects::*;
+pub use queries::patients::*;
+
+use connection::{ConnectionManager, Pool, Target};
+use deadpool::managed::PoolError;
+use deadpool_diesel::{InteractError, Runtime};
+use std::time::Duration;
+use transaction::{Mode, in_transaction};
+
+/// How long a caller waits for a free pooled connection before failing.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+/// How long opening one new connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The hub's database: a pool of connections of one backend.
+///
+/// Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("pool_size", &status.size)
+            .field("pool_max_size", &status.max_size)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens the database and applies pending migrations.
+    ///
+    /// `postgres://` / `postgresql://` URLs select PostgreSQL; `sqlite://PATH`
+    /// or a plain path selects SQLite (the file and its directory are created).
+    /// `pool_size` is the most connections kept open (at least 1).
+    pub async fn open(database_url: &str, pool_size: usize) -> Result<Store, StoreError> {
+        let target = Target::parse(database_url)?;
+        if let Target::Sqlite(path) = &target
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let migrating = target.clone();
+        tokio::task::spawn_blocking(move || migrating.migrate())
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        let backend = target.backend();
+        let pool = Pool::builder(ConnectionManager { target })
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` on a pooled connection in the blocking pool, inside a
+    /// read-only transaction: all its statements see one consistent snapshot
+    /// (PostgreSQL REPEATABLE READ; SQLite's deferred transaction), and a
+    /// write fails on both backends.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.interact(move |conn| in_transaction(conn, Mode::Read, f))
+            .await
+    }
+
+    /// Runs `f` inside one transaction: committed when `f` returns `Ok`,
+    /// rolled back when it returns `Err` (or panics).
+    ///
+    /// SQLite transactions start with `BEGIN IMMEDIATE`, taking the write lock
+    /// up front so two writers never deadlock upgrading read locks. A busy
+    /// database at BEGIN is retried a few times (after SQLite's own 5 s
+    /// `busy_timeout`); `f` itself runs at most once. PostgreSQL uses its
+    /// default READ COMMITTED; serialize conflicting writers explicitly
+    /// (e.g. [`lock_patient`]).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.interact(move |conn| in_transaction(conn, Mode::Write, f))
+            .await
+    }
+
+    /// Checks that a connection can be had and the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn interact<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let conn = self.connection().await?;
+        match conn.interact(f).await {
+            Ok(result) => result,
+            Err(InteractError::Panic(_)) => {
+                Err(StoreError::Task("a database task panicked".into()).into())
+            }
+            Err(InteractError::Cancelled) => {
+                Err(StoreError::Task("a database task was cancelled".into()).into())
+            }
+        }
+    }
+
+    async fn connection(&self) -> Result<deadpool::managed::Object<ConnectionManager>, StoreError> {
+        self.pool.get().await.map_err(|e| match e {
+            PoolError::Backend(e) => e,
+            PoolError::Timeout(_) => {
+                StoreError::Pool("timed out waiting for a database connection".into())
+            }
+            other => StoreError::Pool(other.to_string()),
+        })
+    }
+}

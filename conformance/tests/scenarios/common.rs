@@ -1,0 +1,28 @@
+use conformance::client::SoapReply;
+use conformance::xsd::{self, Schema};
+use ebrim::parse::{AdhocQueryResponse, RegistryResponse};
+
+pub const PNR: &str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b";
+pub const REGISTER: &str = "urn:ihe:iti:2007:RegisterDocumentSet-b";
+pub const QUERY: &str = "urn:ihe:iti:2007:RegistryStoredQuery";
+pub const RETRIEVE: &str = "urn:ihe:iti:2007:RetrieveDocumentSet";
+
+/// Parses a RegistryResponse reply and checks it against rs.xsd.
+pub fn registry_response(reply: &SoapReply) -> RegistryResponse {
+    assert_eq!(reply.status, 200, "HTTP status; body: {}", reply.text());
+    let env = String::from_utf8(reply.envelope().unwrap().to_vec()).unwrap();
+    xsd::validate(&xsd::body_element(&env).unwrap(), Schema::RegistryResponse).unwrap();
+    ebrim::parse::registry_response(env.as_bytes()).unwrap()
+}
+
+/// Parses an AdhocQueryResponse reply and checks it against query.xsd.
+pub fn query_response(reply: &SoapReply) -> AdhocQueryResponse {
+    assert_eq!(reply.status, 200, "HTTP status; body: {}", reply.text());
+    let env = String::from_utf8(reply.envelope().unwrap().to_vec()).unwrap();
+    xsd::validate(&xsd::body_element(&env).unwrap(), Schema::AdhocQueryResponse).unwrap();
+    ebrim::parse::adhoc_query_response(env.as_bytes()).unwrap()
+}
+
+pub fn codes(errors: &[ebrim::parse::ResponseError]) -> Vec<String> {
+    errors.iter().map(|e| e.code.clone()).collect()
+}

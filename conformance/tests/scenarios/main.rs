@@ -1,0 +1,10 @@
+//! End-to-end scenarios against the real hub (`hub::build` on port 0, fresh
+//! database: SQLite, or PostgreSQL when RENKEI_TEST_DATABASE_URL is set),
+//! spoken to as a participant would: SOAP 1.2 over mutual TLS, MTOM.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod provide_and_retrieve;
+mod register_and_query;
+mod tls_identity;
+mod wire_safety;

@@ -1,0 +1,10 @@
+//! WS-Addressing actions this hub answers (IHE-REFERENCE.md §1).
+
+pub const ITI41: &str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b";
+pub const ITI41_RESPONSE: &str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse";
+pub const ITI42: &str = "urn:ihe:iti:2007:RegisterDocumentSet-b";
+pub const ITI42_RESPONSE: &str = "urn:ihe:iti:2007:RegisterDocumentSet-bResponse";
+pub const ITI18: &str = "urn:ihe:iti:2007:RegistryStoredQuery";
+pub const ITI18_RESPONSE: &str = "urn:ihe:iti:2007:RegistryStoredQueryResponse";
+pub const ITI43: &str = "urn:ihe:iti:2007:RetrieveDocumentSet";
+pub const ITI43_RESPONSE: &str = "urn:ihe:iti:2007:RetrieveDocumentSetResponse";

@@ -1,0 +1,192 @@
+//! `hub::build(settings)`: the whole hub on the configured (or port-0) addresses.
+
+use crate::config::Settings;
+use crate::http;
+use crate::pki_files::PkiFiles;
+use crate::state::AppState;
+use actix_web::{App, HttpServer, web};
+use anyhow::{Context, Result};
+use registry::{Registry, RegistryConfig};
+use repository::{Repository, RepositoryConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{BlobStore, Store};
+
+/// A running hub. Dropping it does not stop it: call [`RunningHub::stop`].
+pub struct RunningHub {
+    pub https_addr: SocketAddr,
+    pub ops_addr: SocketAddr,
+    pub store: Store,
+    pub trust: certs::TrustState,
+    https: actix_web::dev::ServerHandle,
+    ops: actix_web::dev::ServerHandle,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningHub {
+    pub async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.https.stop(true).await;
+        self.ops.stop(true).await;
+    }
+}
+
+/// How often revocations and suspensions recorded in the database reach the
+/// TLS layer (the issue asks for at most 5 seconds).
+const TRUST_REFRESH: Duration = Duration::from_secs(2);
+
+pub async fn build(settings: Settings) -> Result<RunningHub> {
+    let store = Store::open(&settings.database_url, settings.database_pool_size)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
+    let blobs = BlobStore::local(&settings.blob_dir())
+        .with_context(|| format!("opening the blob store {}", settings.blob_dir().display()))?;
+    let registry = Registry::new(
+        store.clone(),
+        RegistryConfig {
+            max_query_results: settings.max_query_results,
+            home_community_id: settings.home_community_id.clone(),
+        },
+    );
+    let repository = Repository::new(
+        registry.clone(),
+        blobs,
+        RepositoryConfig {
+            repository_unique_id: settings.repository_unique_id.clone(),
+        },
+    );
+
+    let pki = PkiFiles::new(&settings.pki_dir());
+    let trust = certs::TrustState::from_ca_pem(&std::fs::read_to_string(pki.ca_cert())?)
+        .context("loading the operator CA")?;
+    refresh_trust(&store, &trust).await?;
+    let server_cert = Arc::new(
+        certs::ReloadableServerCert::from_pem(
+            &std::fs::read_to_string(pki.server_cert())?,
+            &std::fs::read_to_string(pki.server_key())?,
+        )
+        .context("loading the hub's server certificate")?,
+    );
+    let mut tls =
+        certs::server_config(&trust, server_cert).context("building the TLS configuration")?;
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+
+    let state = web::Data::new(AppState {
+        registry,
+        repository,
+        trust: trust.clone(),
+        limits: http::soap_io::Limits {
+            max_request_bytes: settings.max_request_bytes,
+            max_envelope_bytes: settings.max_envelope_bytes,
+        },
+        xml_limits: soap::XmlLimits {
+            max_bytes: settings.max_envelope_bytes,
+            ..soap::XmlLimits::default()
+        },
+        ebrim_limits: ebrim::parse::Limits {
+            max_bytes: settings.max_envelope_bytes,
+            ..ebrim::parse::Limits::default()
+        },
+    });
+
+    let listener = std::net::TcpListener::bind(settings.listen)
+        .with_context(|| format!("binding HTTPS on {}", settings.listen))?;
+    let https_addr = listener.local_addr()?;
+    let https = HttpServer::new({
+        let state = state.clone();
+        move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(http::configure)
+        }
+    })
+    .on_connect(crate::tls::on_connect)
+    .tls_handshake_timeout(Duration::from_secs(10))
+    .client_request_timeout(Duration::from_secs(60))
+    .keep_alive(Duration::from_secs(30))
+    .disable_signals()
+    .shutdown_timeout(10)
+    .listen_rustls_0_23(listener, tls)?
+    .run();
+
+    let ops_listener = std::net::TcpListener::bind(settings.ops_listen)
+        .with_context(|| format!("binding the ops listener on {}", settings.ops_listen))?;
+    let ops_addr = ops_listener.local_addr()?;
+    let ops = HttpServer::new({
+        let store = web::Data::new(store.clone());
+        move || {
+            App::new()
+                .app_data(store.clone())
+                .configure(http::ops::configure)
+        }
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(ops_listener)?
+    .run();
+
+    let https_handle = https.handle();
+    let ops_handle = ops.handle();
+    let mut tasks = vec![
+        tokio::spawn(async move {
+            if let Err(e) = https.await {
+                tracing::error!(error = %e, "HTTPS listener stopped");
+            }
+        }),
+        tokio::spawn(async move {
+            if let Err(e) = ops.await {
+                tracing::error!(error = %e, "ops listener stopped");
+            }
+        }),
+    ];
+    tasks.push(tokio::spawn({
+        let store = store.clone();
+        let trust = trust.clone();
+        async move {
+            loop {
+                tokio::time::sleep(TRUST_REFRESH).await;
+                if let Err(e) = refresh_trust(&store, &trust).await {
+                    tracing::warn!(error = %e, "could not refresh revocations");
+                }
+            }
+        }
+    }));
+    tracing::info!(%https_addr, %ops_addr, "renkei is serving");
+    Ok(RunningHub {
+        https_addr,
+        ops_addr,
+        store,
+        trust,
+        https: https_handle,
+        ops: ops_handle,
+        tasks,
+    })
+}
+
+/// Loads revoked certificate serials and suspended facilities into the TLS layer.
+pub async fn refresh_trust(store: &Store, trust: &certs::TrustState) -> Result<()> {
+    let (revoked, suspended) = store
+        .read(|conn| {
+            Ok::<_, store::StoreError>((
+                store::revoked_serials(conn)?,
+                store::suspended_facilities(conn)?,
+            ))
+        })
+        .await?;
+    let view = trust.revocation();
+    view.replace_revoked(revoked.into_iter().collect())
+        .map_err(|e| anyhow::anyhow!("revoked serials in the database: {e}"))?;
+    view.replace_suspended(suspended.into_iter().collect());
+    Ok(())
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}

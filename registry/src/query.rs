@@ -1,0 +1,454 @@
+//! ITI-18 Registry Stored Query: decode the parameters (ebrim::query), run the
+//! query against indexed columns (store), and assemble LeafClass or ObjectRef
+//! results with the spec's error cases (XDSTooManyResults,
+//! XDSResultNotSinglePatient).
+
+use crate::filters::{self, MemberFilter};
+use crate::output::{association_of, object_of};
+use crate::{Registry, RegistryConfig, Submitter};
+use ebrim::query::{ByIds, EntryOrUnique, StoredQuery};
+use ebrim::vocab::*;
+use ebrim::write::QueryResult;
+use ebrim::{
+    AdhocQueryRequest, RegistryError, RegistryObject, ResponseStatus, ReturnType,
+    XdsErrorCode as Code,
+};
+use std::collections::{BTreeSet, HashSet};
+use store::{AnyConnection, AssociationRow, RegistryObjectRow, StoreError};
+
+/// The result of a stored query, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryResultOwned {
+    LeafClass(Vec<RegistryObject>),
+    ObjectRefs(Vec<String>),
+}
+
+impl QueryResultOwned {
+    pub fn as_query_result(&self) -> QueryResult<'_> {
+        match self {
+            QueryResultOwned::LeafClass(o) => QueryResult::LeafClass(o),
+            QueryResultOwned::ObjectRefs(r) => QueryResult::ObjectRefs(r),
+        }
+    }
+    pub fn len(&self) -> usize {
+        match self {
+            QueryResultOwned::LeafClass(o) => o.len(),
+            QueryResultOwned::ObjectRefs(r) => r.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryAnswer {
+    pub status: ResponseStatus,
+    pub errors: Vec<RegistryError>,
+    pub result: QueryResultOwned,
+}
+
+impl QueryAnswer {
+    fn failure(errors: Vec<RegistryError>) -> Self {
+        Self {
+            status: ResponseStatus::Failure,
+            errors,
+            result: QueryResultOwned::ObjectRefs(Vec::new()),
+        }
+    }
+}
+
+/// Objects and associations a query matched, in result order.
+#[derive(Default)]
+struct Found {
+    objects: Vec<RegistryObjectRow>,
+    associations: Vec<AssociationRow>,
+}
+
+impl Found {
+    fn len(&self) -> usize {
+        self.objects.len() + self.associations.len()
+    }
+    fn push_objects(&mut self, rows: Vec<RegistryObjectRow>) {
+        let seen: HashSet<String> = self.objects.iter().map(|o| o.id.clone()).collect();
+        self.objects
+            .extend(rows.into_iter().filter(|r| !seen.contains(&r.id)));
+    }
+    fn push_associations(&mut self, rows: Vec<AssociationRow>) {
+        let mut seen: HashSet<String> = self.associations.iter().map(|o| o.id.clone()).collect();
+        for r in rows {
+            if seen.insert(r.id.clone()) {
+                self.associations.push(r);
+            }
+        }
+    }
+}
+
+impl Registry {
+    /// ITI-18. `requester` is the facility from the client certificate (consent
+    /// filtering hooks in here).
+    pub async fn stored_query(
+        &self,
+        request: AdhocQueryRequest,
+        requester: Submitter,
+    ) -> QueryAnswer {
+        let _ = requester;
+        let query = match ebrim::query::parse_stored_query(&request) {
+            Ok(q) => q,
+            Err(e) => return QueryAnswer::failure(vec![e]),
+        };
+        let return_type = request.return_type;
+        let config = self.config().clone();
+        let result = self
+            .store()
+            .read(move |conn| execute(conn, &query, return_type, &config))
+            .await;
+        match result {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::error!(error = %e, "stored query failed");
+                QueryAnswer::failure(vec![RegistryError::error(
+                    Code::RegistryError,
+                    "the registry could not run the query; try again later",
+                )])
+            }
+        }
+    }
+}
+
+fn execute(
+    conn: &mut AnyConnection,
+    query: &StoredQuery,
+    return_type: ReturnType,
+    config: &RegistryConfig,
+) -> Result<QueryAnswer, StoreError> {
+    // Ask for one more than allowed so "too many" is detectable without counting.
+    let limit = i64::try_from(config.max_query_results).unwrap_or(i64::MAX - 1) + 1;
+    let found = run(conn, query, limit)?;
+    if found.len() > config.max_query_results {
+        return Ok(QueryAnswer::failure(vec![RegistryError::error(
+            Code::TooManyResults,
+            format!(
+                "the query matches more than {} objects; narrow it (e.g. by classCode, time range) or page with ObjectRef + GetDocuments",
+                config.max_query_results
+            ),
+        )]));
+    }
+    if return_type == ReturnType::LeafClass {
+        let patients: BTreeSet<&str> = found
+            .objects
+            .iter()
+            .map(|o| o.patient_id.as_str())
+            .chain(found.associations.iter().map(|a| a.patient_id.as_str()))
+            .collect();
+        if patients.len() > 1 {
+            return Ok(QueryAnswer::failure(vec![RegistryError::error(
+                Code::ResultNotSinglePatient,
+                format!(
+                    "the LeafClass result would contain metadata of {} patients; query each patient separately",
+                    patients.len()
+                ),
+            )]));
+        }
+    }
+    let result = match return_type {
+        ReturnType::ObjectRef => QueryResultOwned::ObjectRefs(
+            found
+                .objects
+                .iter()
+                .map(|o| o.id.clone())
+                .chain(found.associations.iter().map(|a| a.id.clone()))
+                .collect(),
+        ),
+        ReturnType::LeafClass => {
+            let mut out = Vec::with_capacity(found.len());
+            for o in &found.objects {
+                out.push(object_of(o, config)?);
+            }
+            for a in &found.associations {
+                out.push(association_of(a, config)?);
+            }
+            QueryResultOwned::LeafClass(out)
+        }
+    };
+    Ok(QueryAnswer {
+        status: ResponseStatus::Success,
+        errors: Vec::new(),
+        result,
+    })
+}
+
+fn kinds(rows: Vec<RegistryObjectRow>, kind: &str) -> Vec<RegistryObjectRow> {
+    rows.into_iter().filter(|r| r.kind == kind).collect()
+}
+
+/// Entries addressed by entryUUID or uniqueId.
+fn by_ids(
+    conn: &mut AnyConnection,
+    ids: &ByIds,
+    kind: &str,
+) -> Result<Vec<RegistryObjectRow>, StoreError> {
+    let rows = match ids {
+        ByIds::EntryUuids(u) => store::objects_by_ids(conn, &strings(u))?,
+        ByIds::UniqueIds(u) => store::objects_by_unique_ids(conn, Some(kind), u)?,
+        ByIds::LogicalIds(u) => {
+            let mut out = Vec::new();
+            for lid in u {
+                out.extend(store::objects_by_lid(conn, lid.as_str())?);
+            }
+            out
+        }
+    };
+    Ok(kinds(rows, kind))
+}
+
+/// One entry addressed by entryUUID or uniqueId.
+fn one(
+    conn: &mut AnyConnection,
+    id: &EntryOrUnique,
+    kind: &str,
+) -> Result<Vec<RegistryObjectRow>, StoreError> {
+    let rows = match id {
+        EntryOrUnique::EntryUuid(u) => store::objects_by_ids(conn, &[u.to_string()])?,
+        EntryOrUnique::UniqueId(u) => {
+            store::objects_by_unique_ids(conn, Some(kind), std::slice::from_ref(u))?
+        }
+    };
+    Ok(kinds(rows, kind))
+}
+
+fn strings<T: ToString>(v: &[T]) -> Vec<String> {
+    v.iter().map(ToString::to_string).collect()
+}
+
+fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Found, StoreError> {
+    let mut found = Found::default();
+    match query {
+        StoredQuery::FindDocuments(p) => {
+            found.objects = store::find_documents(conn, &filters::find_documents(p, &[]), limit)?;
+        }
+        StoredQuery::FindDocumentsByReferenceId(p) => {
+            found.objects = store::find_documents(
+                conn,
+                &filters::find_documents(&p.find, &p.reference_ids),
+                limit,
+            )?;
+        }
+        StoredQuery::FindSubmissionSets(p) => {
+            found.objects =
+                store::find_submission_sets(conn, &filters::find_submission_sets(p), limit)?;
+        }
+        StoredQuery::FindFolders(p) => {
+            found.objects = store::find_folders(conn, &filters::find_folders(p), limit)?;
+        }
+        StoredQuery::GetAll(p) => {
+            let pid = p.patient_id.to_string();
+            let docs = store::find_documents(conn, &filters::get_all_documents(p), limit)?;
+            let sets = store::objects_for_patient(
+                conn,
+                &pid,
+                store::KIND_SUBMISSION_SET,
+                &filters::statuses_of(&p.submission_set_statuses),
+                limit,
+            )?;
+            let folders = store::objects_for_patient(
+                conn,
+                &pid,
+                store::KIND_FOLDER,
+                &filters::statuses_of(&p.folder_statuses),
+                limit,
+            )?;
+            found.push_objects(sets);
+            found.push_objects(docs);
+            found.push_objects(folders);
+            let ids: Vec<String> = found.objects.iter().map(|o| o.id.clone()).collect();
+            let assocs = store::associations_touching(conn, &ids, None)?;
+            found.push_associations(assocs);
+        }
+        StoredQuery::GetDocuments(ids) => {
+            found.objects = by_ids(conn, ids, store::KIND_DOCUMENT_ENTRY)?;
+        }
+        StoredQuery::GetFolders(ids) => {
+            found.objects = by_ids(conn, ids, store::KIND_FOLDER)?;
+        }
+        StoredQuery::GetAssociations { uuids } => {
+            found.associations = store::associations_touching(conn, &strings(uuids), None)?;
+        }
+        StoredQuery::GetDocumentsAndAssociations(ids) => {
+            let docs = by_ids(conn, ids, store::KIND_DOCUMENT_ENTRY)?;
+            let doc_ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+            found.objects = docs;
+            found.associations = store::associations_touching(conn, &doc_ids, None)?;
+        }
+        StoredQuery::GetSubmissionSets { uuids } => {
+            let members = store::associations_by_target(
+                conn,
+                &strings(uuids),
+                Some(&[ASSOC_HAS_MEMBER.to_string()]),
+            )?;
+            let source_ids: Vec<String> = members.iter().map(|a| a.source_id.clone()).collect();
+            let sets = kinds(
+                store::objects_by_ids(conn, &source_ids)?,
+                store::KIND_SUBMISSION_SET,
+            );
+            let set_ids: HashSet<&str> = sets.iter().map(|s| s.id.as_str()).collect();
+            let links: Vec<AssociationRow> = members
+                .into_iter()
+                .filter(|a| set_ids.contains(a.source_id.as_str()))
+                .collect();
+            found.objects = sets;
+            found.push_associations(links);
+        }
+        StoredQuery::GetSubmissionSetAndContents {
+            id,
+            format_codes,
+            confidentiality_codes,
+            document_entry_types,
+        } => {
+            let filter =
+                MemberFilter::new(format_codes, confidentiality_codes, document_entry_types);
+            let sets = one(conn, id, store::KIND_SUBMISSION_SET)?;
+            if let Some(ss) = sets.into_iter().next() {
+                let ss_id = ss.id.clone();
+                found.objects.push(ss);
+                let members = store::associations_by_source(
+                    conn,
+                    std::slice::from_ref(&ss_id),
+                    Some(&[ASSOC_HAS_MEMBER.to_string()]),
+                )?;
+                let target_ids: Vec<String> = members.iter().map(|a| a.target_id.clone()).collect();
+                let targets = store::objects_by_ids(conn, &target_ids)?;
+                let (docs, folders): (Vec<RegistryObjectRow>, Vec<RegistryObjectRow>) = targets
+                    .into_iter()
+                    .filter(|t| t.kind != store::KIND_SUBMISSION_SET)
+                    .partition(|t| t.kind == store::KIND_DOCUMENT_ENTRY);
+                let docs = filter.retain(conn, docs)?;
+                let doc_ids: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
+                let folder_ids: HashSet<String> = folders.iter().map(|f| f.id.clone()).collect();
+                // Associations are returned only when both ends are returned.
+                let mut assocs: Vec<AssociationRow> = Vec::new();
+                let fd_ids: Vec<String> = folder_ids.iter().cloned().collect();
+                let fd_members = store::associations_by_source(
+                    conn,
+                    &fd_ids,
+                    Some(&[ASSOC_HAS_MEMBER.to_string()]),
+                )?;
+                let fd_de: Vec<AssociationRow> = fd_members
+                    .into_iter()
+                    .filter(|a| doc_ids.contains(&a.target_id))
+                    .collect();
+                let fd_de_ids: HashSet<String> = fd_de.iter().map(|a| a.id.clone()).collect();
+                for m in members {
+                    if doc_ids.contains(&m.target_id)
+                        || folder_ids.contains(&m.target_id)
+                        || fd_de_ids.contains(&m.target_id)
+                    {
+                        assocs.push(m);
+                    }
+                }
+                assocs.extend(fd_de);
+                let doc_list: Vec<String> = doc_ids.iter().cloned().collect();
+                let related = store::associations_touching(conn, &doc_list, None)?;
+                assocs.extend(related.into_iter().filter(|a| {
+                    a.association_type != ASSOC_HAS_MEMBER
+                        && doc_ids.contains(&a.source_id)
+                        && doc_ids.contains(&a.target_id)
+                }));
+                found.push_objects(docs);
+                found.push_objects(folders);
+                found.push_associations(assocs);
+            }
+        }
+        StoredQuery::GetFolderAndContents {
+            id,
+            format_codes,
+            confidentiality_codes,
+            document_entry_types,
+        } => {
+            let filter =
+                MemberFilter::new(format_codes, confidentiality_codes, document_entry_types);
+            let folders = one(conn, id, store::KIND_FOLDER)?;
+            if let Some(fd) = folders.into_iter().next() {
+                let fd_id = fd.id.clone();
+                found.objects.push(fd);
+                let members = store::associations_by_source(
+                    conn,
+                    std::slice::from_ref(&fd_id),
+                    Some(&[ASSOC_HAS_MEMBER.to_string()]),
+                )?;
+                let target_ids: Vec<String> = members.iter().map(|a| a.target_id.clone()).collect();
+                let members_found = kinds(
+                    store::objects_by_ids(conn, &target_ids)?,
+                    store::KIND_DOCUMENT_ENTRY,
+                );
+                let docs = filter.retain(conn, members_found)?;
+                let doc_ids: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
+                found.push_objects(docs);
+                found.push_associations(
+                    members
+                        .into_iter()
+                        .filter(|a| doc_ids.contains(&a.target_id))
+                        .collect(),
+                );
+            }
+        }
+        StoredQuery::GetFoldersForDocument { id } => {
+            let docs = one(conn, id, store::KIND_DOCUMENT_ENTRY)?;
+            let doc_ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+            let members = store::associations_by_target(
+                conn,
+                &doc_ids,
+                Some(&[ASSOC_HAS_MEMBER.to_string()]),
+            )?;
+            let source_ids: Vec<String> = members.iter().map(|a| a.source_id.clone()).collect();
+            found.objects = kinds(
+                store::objects_by_ids(conn, &source_ids)?,
+                store::KIND_FOLDER,
+            );
+        }
+        StoredQuery::GetRelatedDocuments {
+            id,
+            association_types,
+            document_entry_types,
+        } => {
+            let filter = MemberFilter::new(&[], &[], document_entry_types);
+            let docs = one(conn, id, store::KIND_DOCUMENT_ENTRY)?;
+            if let Some(doc) = docs.into_iter().next() {
+                let assocs = store::associations_touching(
+                    conn,
+                    std::slice::from_ref(&doc.id),
+                    Some(association_types),
+                )?;
+                let others: Vec<String> = assocs
+                    .iter()
+                    .map(|a| {
+                        if a.source_id == doc.id {
+                            a.target_id.clone()
+                        } else {
+                            a.source_id.clone()
+                        }
+                    })
+                    .collect();
+                let candidates = kinds(
+                    store::objects_by_ids(conn, &others)?,
+                    store::KIND_DOCUMENT_ENTRY,
+                );
+                let related = filter.retain(conn, candidates)?;
+                let related_ids: HashSet<&str> = related.iter().map(|r| r.id.as_str()).collect();
+                let assocs: Vec<AssociationRow> = assocs
+                    .into_iter()
+                    .filter(|a| {
+                        related_ids.contains(a.source_id.as_str())
+                            || related_ids.contains(a.target_id.as_str())
+                    })
+                    .collect();
+                if !assocs.is_empty() {
+                    found.objects.push(doc);
+                    found.push_objects(related);
+                    found.push_associations(assocs);
+                }
+            }
+        }
+    }
+    Ok(found)
+}

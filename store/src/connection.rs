@@ -1,0 +1,226 @@
+//! Choosing the backend from the database URL, per-connection setup, the
+//! embedded migrations and the connection pool.
+
+use crate::error::StoreError;
+use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
+use deadpool_diesel::Runtime;
+use diesel::connection::{SimpleConnection, TransactionManager};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::path::{Path, PathBuf};
+
+/// One connection type for both backends; query code is written once against it.
+///
+/// Only SQL both backends understand compiles against this type. For a
+/// backend-specific statement match on the variants.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    // Keep SQLite last (diesel's advice: its `establish` accepts any string).
+    Sqlite(SqliteConnection),
+}
+
+/// The diesel backend type of [`AnyConnection`], for boxed queries.
+pub type Db = <AnyConnection as Connection>::Backend;
+
+/// Which database server a [`crate::Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Tries at applying migrations (see [`Target::migrate`]).
+const MIGRATION_ATTEMPTS: u32 = 3;
+
+/// Run on every new SQLite connection. `busy_timeout` comes first so the
+/// journal-mode switch waits for other connections; `case_sensitive_like`
+/// makes LIKE behave as on PostgreSQL.
+const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000;\
+    PRAGMA foreign_keys = ON;\
+    PRAGMA journal_mode = WAL;\
+    PRAGMA synchronous = NORMAL;\
+    PRAGMA case_sensitive_like = ON;";
+
+/// A parsed database URL.
+#[derive(Clone)]
+pub(crate) enum Target {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl std::fmt::Debug for Target {
+    // The PostgreSQL URL may hold a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Postgres(_) => f.write_str("Postgres(..)"),
+            Target::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+        }
+    }
+}
+
+impl Target {
+    /// `postgres://` or `postgresql://` URLs select PostgreSQL; `sqlite://PATH`
+    /// or a plain path selects SQLite.
+    pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Target::Postgres(url.to_string()));
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        if path.is_empty() {
+            return Err(StoreError::Config("empty SQLite database path".into()));
+        }
+        if path.contains("://") {
+            return Err(StoreError::Config(
+                "unsupported database URL scheme; use postgres://, postgresql://, sqlite:// or a file path"
+                    .into(),
+            ));
+        }
+        if path == ":memory:" || path.starts_with("file:") {
+            // Each pooled connection would get its own in-memory database.
+            return Err(StoreError::Config(
+                "SQLite needs a database file path (in-memory and URI forms are not supported)"
+                    .into(),
+            ));
+        }
+        Ok(Target::Sqlite(PathBuf::from(path)))
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Target::Postgres(_) => Backend::Postgres,
+            Target::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Opens one connection of the chosen backend and prepares it.
+    pub(crate) fn establish(&self) -> Result<AnyConnection, StoreError> {
+        match self {
+            Target::Postgres(url) => Ok(AnyConnection::Postgresql(PgConnection::establish(url)?)),
+            Target::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path_str(path)?)?;
+                conn.batch_execute(SQLITE_SETUP)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    /// Applies pending migrations of the matching set. Blocking.
+    ///
+    /// Several processes opening one database together race; the loser fails
+    /// inside a migration transaction and, on retry, finds the work done.
+    pub(crate) fn migrate(&self) -> Result<(), StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.migrate_once() {
+                Err(StoreError::Migration(e)) if attempt < MIGRATION_ATTEMPTS => {
+                    tracing::warn!(attempt, error = %e, "migration failed; retrying");
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn migrate_once(&self) -> Result<(), StoreError> {
+        let mut conn = self.establish()?;
+        let applied = match &mut conn {
+            AnyConnection::Postgresql(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
+            AnyConnection::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+            }
+        }
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+        if applied > 0 {
+            tracing::info!(applied, backend = ?self.backend(), "database migrations applied");
+        }
+        Ok(())
+    }
+}
+
+fn path_str(path: &Path) -> Result<String, StoreError> {
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| StoreError::Config(format!("database path {} is not UTF-8", path.display())))
+}
+
+/// A pooled connection: deadpool-diesel's blocking wrapper (`interact`).
+pub(crate) type PooledConnection = deadpool_diesel::Connection<AnyConnection>;
+
+/// Creates connections of the backend the URL named. Unlike the derive's
+/// `establish`, a PostgreSQL outage reports PostgreSQL's own error.
+#[derive(Debug)]
+pub(crate) struct ConnectionManager {
+    pub(crate) target: Target,
+}
+
+impl managed::Manager for ConnectionManager {
+    type Type = PooledConnection;
+    type Error = StoreError;
+
+    async fn create(&self) -> Result<PooledConnection, StoreError> {
+        let target = self.target.clone();
+        PooledConnection::new(Runtime::Tokio1, move || target.establish()).await
+    }
+
+    async fn recycle(&self, obj: &mut PooledConnection, _: &Metrics) -> RecycleResult<StoreError> {
+        if obj.is_mutex_poisoned() {
+            return Err(RecycleError::message("connection mutex poisoned"));
+        }
+        obj.interact(|conn| {
+            // A connection left inside a transaction must never be reused.
+            if <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(
+                conn,
+            ) {
+                return Err(RecycleError::message("connection left in a transaction"));
+            }
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .map(|_| ())
+                .map_err(|e| RecycleError::Backend(StoreError::Database(e)))
+        })
+        .await
+        .map_err(|e| RecycleError::message(format!("recycle check failed: {e}")))?
+    }
+}
+
+pub(crate) type Pool = managed::Pool<ConnectionManager>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn urls_select_the_backend() {
+        assert_eq!(
+            Target::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Target::parse("postgresql://h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert!(
+            matches!(Target::parse("sqlite:///tmp/a.db").unwrap(), Target::Sqlite(p) if p == Path::new("/tmp/a.db"))
+        );
+        assert!(
+            matches!(Target::parse("data/renkei.db").unwrap(), Target::Sqlite(p) if p == Path::new("data/renkei.db"))
+        );
+        assert!(Target::parse("mysql://h/db").is_err());
+        assert!(Target::parse("sqlite://").is_err());
+        assert!(Target::parse(":memory:").is_err());
+    }
+
+    #[test]
+    fn debug_hides_postgres_credentials() {
+        let t = Target::parse("postgres://u:secret@h/db").unwrap();
+        assert!(!format!("{t:?}").contains("secret"));
+    }
+}

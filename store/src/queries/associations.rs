@@ -1,0 +1,134 @@
+//! Associations between registry objects (HasMember, RPLC, APND, XFRM, ...).
+
+use super::{IN_LIST_CHUNK, per_backend};
+use crate::error::StoreError;
+use crate::models::{AssociationRow, NewAssociation};
+use crate::schema::associations;
+use crate::{AnyConnection, Db};
+use diesel::prelude::*;
+use std::collections::HashSet;
+
+/// Rows per INSERT: 9 columns x 1000 stays under every bind limit.
+const INSERT_CHUNK: usize = 1000;
+
+/// Inserts associations. Returns the row count.
+pub fn insert_associations(
+    conn: &mut AnyConnection,
+    rows: &[NewAssociation],
+) -> Result<usize, StoreError> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let insert = diesel::insert_into(associations::table).values(chunk);
+        inserted += per_backend!(conn, c => insert.execute(c))?;
+    }
+    Ok(inserted)
+}
+
+/// Associations with these ids, in registration order.
+pub fn associations_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<AssociationRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        out.extend(
+            associations::table
+                .filter(associations::id.eq_any(chunk))
+                .select(AssociationRow::as_select())
+                .load(conn)?,
+        );
+    }
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Associations whose source is one of `ids`, optionally of some types.
+pub fn associations_by_source(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    types: Option<&[String]>,
+) -> Result<Vec<AssociationRow>, StoreError> {
+    let mut out = by_end(conn, End::Source, ids, types)?;
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Associations whose target is one of `ids`, optionally of some types.
+pub fn associations_by_target(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    types: Option<&[String]>,
+) -> Result<Vec<AssociationRow>, StoreError> {
+    let mut out = by_end(conn, End::Target, ids, types)?;
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Associations with one of `ids` as source or target, each once.
+/// (Two indexed lookups rather than one `OR`, so both indexes are used.)
+pub fn associations_touching(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    types: Option<&[String]>,
+) -> Result<Vec<AssociationRow>, StoreError> {
+    let mut out = by_end(conn, End::Source, ids, types)?;
+    let mut seen: HashSet<String> = out.iter().map(|a| a.id.clone()).collect();
+    for a in by_end(conn, End::Target, ids, types)? {
+        if seen.insert(a.id.clone()) {
+            out.push(a);
+        }
+    }
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Sets the availabilityStatus of these associations. Returns the rows changed.
+pub fn set_association_status(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    status: &str,
+) -> Result<usize, StoreError> {
+    let mut changed = 0;
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        changed += diesel::update(associations::table.filter(associations::id.eq_any(chunk)))
+            .set(associations::status.eq(status))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+#[derive(Clone, Copy)]
+enum End {
+    Source,
+    Target,
+}
+
+fn by_end(
+    conn: &mut AnyConnection,
+    end: End,
+    ids: &[String],
+    types: Option<&[String]>,
+) -> Result<Vec<AssociationRow>, StoreError> {
+    let mut out = Vec::new();
+    if types.is_some_and(<[String]>::is_empty) {
+        return Ok(out);
+    }
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        let mut q = associations::table
+            .select(AssociationRow::as_select())
+            .into_boxed::<Db>();
+        q = match end {
+            End::Source => q.filter(associations::source_id.eq_any(chunk)),
+            End::Target => q.filter(associations::target_id.eq_any(chunk)),
+        };
+        if let Some(types) = types {
+            q = q.filter(associations::association_type.eq_any(types));
+        }
+        out.extend(q.load(conn)?);
+    }
+    Ok(out)
+}
+
+fn sort(rows: &mut [AssociationRow]) {
+    rows.sort_by(|a, b| (a.registered_at, &a.id).cmp(&(b.registered_at, &b.id)));
+}

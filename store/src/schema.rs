@@ -1,0 +1,126 @@
+//! diesel table definitions, hand-maintained for both backends. Must match
+//! `migrations/sqlite` and `migrations/postgres` (the integration tests load
+//! every column on both).
+
+diesel::table! {
+    /// Affinity-domain patient ids (CX) the registry accepts.
+    patients (patient_id) {
+        patient_id -> Text,
+        created_at -> Timestamp,
+        merged_into -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// DocumentEntries, SubmissionSets and Folders: searchable attributes as
+    /// indexed columns, the registered object itself as opaque `body`.
+    registry_objects (id) {
+        id -> Text,
+        patient_id -> Text,
+        kind -> Text,
+        lid -> Text,
+        version -> Integer,
+        unique_id -> Text,
+        status -> Text,
+        object_type -> Nullable<Text>,
+        submission_set_id -> Nullable<Text>,
+        submitter -> Text,
+        class_code -> Nullable<Text>,
+        type_code -> Nullable<Text>,
+        format_code -> Nullable<Text>,
+        practice_setting_code -> Nullable<Text>,
+        healthcare_facility_type_code -> Nullable<Text>,
+        creation_time -> Nullable<Text>,
+        service_start_time -> Nullable<Text>,
+        service_stop_time -> Nullable<Text>,
+        submission_time -> Nullable<Text>,
+        source_id -> Nullable<Text>,
+        content_type_code -> Nullable<Text>,
+        last_update_time -> Nullable<Text>,
+        hash -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        repository_unique_id -> Nullable<Text>,
+        mime_type -> Nullable<Text>,
+        body -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Multi-valued searchable attributes (eventCode, authorPerson, ...).
+    object_codes (object_id, kind, value) {
+        object_id -> Text,
+        patient_id -> Text,
+        kind -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    associations (id) {
+        id -> Text,
+        patient_id -> Text,
+        association_type -> Text,
+        source_id -> Text,
+        target_id -> Text,
+        status -> Text,
+        submission_set_id -> Nullable<Text>,
+        body -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The repository's stored documents; bytes live in the blob store.
+    documents (repository_unique_id, unique_id) {
+        repository_unique_id -> Text,
+        unique_id -> Text,
+        blob_key -> Text,
+        hash -> Text,
+        size -> BigInt,
+        mime_type -> Text,
+        patient_id -> Text,
+        stored_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Participating facilities, identified by the OID in their certificates.
+    facilities (oid) {
+        oid -> Text,
+        name -> Text,
+        kind -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Certificates the operator CA issued, for revocation and audit.
+    certificates (serial_hex) {
+        serial_hex -> Text,
+        facility_oid -> Text,
+        subject -> Text,
+        not_before -> Timestamp,
+        not_after -> Timestamp,
+        status -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revocation_reason -> Nullable<Text>,
+        pem -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(registry_objects -> patients (patient_id));
+diesel::joinable!(certificates -> facilities (facility_oid));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    patients,
+    registry_objects,
+    object_codes,
+    associations,
+    documents,
+    facilities,
+    certificates,
+);

@@ -1,0 +1,106 @@
+//! Transactions for [`crate::Store::read`] and [`crate::Store::write`]:
+//! diesel's `TransactionManager::transaction`, but with our own BEGIN per
+//! backend while still handing the caller the [`AnyConnection`].
+
+use crate::AnyConnection;
+use crate::error::{self, StoreError};
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use std::time::Duration;
+
+/// Attempts to start a transaction while the database is busy.
+const BEGIN_ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// One snapshot, no writes.
+    Read,
+    /// SQLite: the write lock from the start, so writers queue instead of
+    /// deadlocking when upgrading read locks.
+    Write,
+}
+
+/// Runs `f` in a transaction: commit on `Ok`, rollback on `Err`. A panic
+/// poisons the pooled connection, which is then discarded (the server rolls back).
+pub(crate) fn in_transaction<T, E, F>(conn: &mut AnyConnection, mode: Mode, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    let read_only_sqlite = mode == Mode::Read && matches!(conn, AnyConnection::Sqlite(_));
+    if read_only_sqlite {
+        // Same refusal of writes as PostgreSQL's READ ONLY.
+        set_query_only(conn, true)?;
+    }
+    let result = run(conn, mode, f);
+    if read_only_sqlite {
+        set_query_only(conn, false)?;
+    }
+    result
+}
+
+fn set_query_only<E: From<StoreError>>(conn: &mut AnyConnection, on: bool) -> Result<(), E> {
+    if let AnyConnection::Sqlite(c) = conn {
+        let sql = if on {
+            "PRAGMA query_only = ON"
+        } else {
+            "PRAGMA query_only = OFF"
+        };
+        c.batch_execute(sql).map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+fn run<T, E, F>(conn: &mut AnyConnection, mode: Mode, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    begin(conn, mode).map_err(StoreError::from)?;
+    match f(conn) {
+        Ok(value) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
+            .map(|()| value)
+            .map_err(|e| StoreError::from(e).into()),
+        Err(e) => {
+            if let Err(rollback) =
+                <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                // The pool discards the connection (broken transaction manager).
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn begin(conn: &mut AnyConnection, mode: Mode) -> diesel::QueryResult<()> {
+    let mut attempt = 1;
+    loop {
+        let started = match (conn as &mut AnyConnection, mode) {
+            (AnyConnection::Sqlite(c), Mode::Write) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+            }
+            (AnyConnection::Sqlite(c), Mode::Read) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")
+            }
+            (AnyConnection::Postgresql(c), Mode::Write) => {
+                AnsiTransactionManager::begin_transaction(c)
+            }
+            (AnyConnection::Postgresql(c), Mode::Read) => {
+                AnsiTransactionManager::begin_transaction_sql(
+                    c,
+                    "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                )
+            }
+        };
+        match started {
+            Err(e) if attempt < BEGIN_ATTEMPTS && error::is_transient(&e) => {
+                tracing::warn!(attempt, error = %e, "database busy at BEGIN; retrying");
+                // We are on a blocking-pool thread: sleeping here is fine.
+                std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
