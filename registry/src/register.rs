@@ -338,19 +338,19 @@ fn check_association(
         existing.get(x).map(|e| (e.kind.as_str(), Some(e)))
     };
     let same_patient = |e: Option<&Existing>, what: &str, errors: &mut Vec<RegistryError>| {
-        if let Some(e) = e {
-            if e.patient_id != patient_id {
-                errors.push(
-                    RegistryError::error(
-                        Code::PatientIdDoesNotMatch,
-                        format!(
-                            "{what} belongs to patient {} but the submission is for {patient_id}",
-                            e.patient_id
-                        ),
-                    )
-                    .at(id.clone()),
-                );
-            }
+        if let Some(e) = e
+            && e.patient_id != patient_id
+        {
+            errors.push(
+                RegistryError::error(
+                    Code::PatientIdDoesNotMatch,
+                    format!(
+                        "{what} belongs to patient {} but the submission is for {patient_id}",
+                        e.patient_id
+                    ),
+                )
+                .at(id.clone()),
+            );
         }
     };
     match &a.kind {

@@ -226,8 +226,10 @@ fn check_and_set(
     repository_unique_id: &str,
     errors: &mut Vec<RegistryError>,
 ) {
-    if let Some(h) = core.slot_value("hash") {
-        if !h.eq_ignore_ascii_case(&staged.sha1_hex) {
+    if let Some(h) = core.slot_value("hash")
+        && !h.eq_ignore_ascii_case(&staged.sha1_hex)
+    {
+        {
             errors.push(
                 RegistryError::error(
                     Code::RepositoryMetadataError,
@@ -240,8 +242,10 @@ fn check_and_set(
             );
         }
     }
-    if let Some(s) = core.slot_value("size") {
-        if s.trim().parse::<u64>().ok() != Some(staged.size) {
+    if let Some(s) = core.slot_value("size")
+        && s.trim().parse::<u64>().ok() != Some(staged.size)
+    {
+        {
             errors.push(
                 RegistryError::error(
                     Code::RepositoryMetadataError,

@@ -528,9 +528,7 @@ fn check_chars(xml: &[u8]) -> Result<(), ParseError> {
                 "control character 0x{b:02X} at byte {i} is not allowed in XML"
             )));
         }
-        if b == 0xEF
-            && xml.get(i + 1) == Some(&0xBF)
-            && matches!(xml.get(i + 2), Some(0xBE | 0xBF))
+        if b == 0xEF && xml.get(i + 1) == Some(&0xBF) && matches!(xml.get(i + 2), Some(0xBE | 0xBF))
         {
             return Err(ParseError::malformed(format!(
                 "non-character U+FFFE/U+FFFF at byte {i} is not allowed in XML"

@@ -34,7 +34,7 @@ pub async fn endpoint(
     match envelope.action.as_str() {
         ITI42 => {
             let bytes = incoming.envelope.clone();
-            let limits = state.ebrim_limits.clone();
+            let limits = state.ebrim_limits;
             let parsed =
                 web::block(move || ebrim::parse::submit_objects_request(&bytes, &limits)).await;
             let outcome = match parsed {
@@ -57,7 +57,7 @@ pub async fn endpoint(
         }
         ITI18 => {
             let bytes = incoming.envelope.clone();
-            let limits = state.ebrim_limits.clone();
+            let limits = state.ebrim_limits;
             let parsed =
                 web::block(move || ebrim::parse::adhoc_query_request(&bytes, &limits)).await;
             let body = match parsed {

@@ -66,7 +66,7 @@ async fn provide(
     relates: Option<&str>,
 ) -> HttpResponse {
     let bytes = incoming.envelope.clone();
-    let limits = state.ebrim_limits.clone();
+    let limits = state.ebrim_limits;
     let parsed =
         web::block(move || ebrim::parse::provide_and_register_request(&bytes, &limits)).await;
     let outcome = match parsed {

@@ -29,7 +29,7 @@ pub struct Incoming {
 /// Where the bytes of the part being read go.
 enum Sink {
     Root(BytesMut),
-    Attachment(Option<String>, Stager),
+    Attachment(Option<String>, Box<Stager>),
     Discard,
 }
 
@@ -46,15 +46,13 @@ pub async fn read_request(
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| HttpFailure::sender("the request has no Content-Type; send application/soap+xml or an MTOM multipart/related package"))?;
-    if let Some(len) = req
+    let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        if len > limits.max_request_bytes {
-            return Err(HttpFailure::TooLarge(limits.max_request_bytes));
-        }
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limits.max_request_bytes) {
+        return Err(HttpFailure::TooLarge(limits.max_request_bytes));
     }
     let ct = soap::parse_content_type(content_type).map_err(HttpFailure::Fault)?;
     match ct {
@@ -140,7 +138,7 @@ async fn read_mtom(
                             tracing::error!(error = %e, "blob store unavailable");
                             HttpFailure::receiver("the repository cannot store documents right now")
                         })?;
-                        Sink::Attachment(cid, stager)
+                        Sink::Attachment(cid, Box::new(stager))
                     } else {
                         Sink::Discard
                     });

@@ -7,7 +7,9 @@ use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
 
+use crate::model::RegistryObject;
 use crate::vocab;
+use crate::write::{self, DocumentResponseHeader, QueryResult};
 
 pub(crate) const CONFORMANCE: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance");
@@ -156,4 +158,44 @@ pub(crate) fn parse(kind: Kind, xml: &[u8]) -> Result<Parsed, crate::parse::Pars
         Kind::AdhocQueryResponse => Parsed::AdhocQueryResponse(p::adhoc_query_response(xml)?),
         Kind::RetrieveResponse => Parsed::RetrieveResponse(p::retrieve_document_set_response(xml)?),
     })
+}
+
+/// What the writer makes of a parsed corpus file, when it writes that kind.
+pub(crate) fn rewrite(parsed: &Parsed) -> Option<String> {
+    Some(match parsed {
+        Parsed::SubmitObjects(r) => write::submit_objects_request(r),
+        Parsed::ProvideAndRegister(r) => write::provide_and_register_request(r),
+        Parsed::AdhocQuery(r) => write::adhoc_query_request(r),
+        Parsed::Retrieve(r) => write::retrieve_document_set_request(r),
+        Parsed::RemoveObjects(r) => write::remove_objects_request(r),
+        Parsed::RemoveDocuments(r) => write::remove_documents_request(r),
+        Parsed::AdhocQueryResponse(r) => {
+            let all: Vec<RegistryObject> = r
+                .objects
+                .iter()
+                .cloned()
+                .chain(r.object_refs.iter().cloned().map(RegistryObject::ObjectRef))
+                .collect();
+            write::adhoc_query_response(r.status, &[], &QueryResult::LeafClass(&all))
+        }
+        Parsed::RetrieveResponse(r) => {
+            let headers = retrieve_headers(r);
+            write::retrieve_document_set_response(r.status, &[], &headers)
+        }
+        Parsed::RegistryResponse(_) => return None,
+    })
+}
+
+fn retrieve_headers(r: &crate::parse::RetrieveDocumentSetResponse) -> Vec<DocumentResponseHeader> {
+    r.documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| DocumentResponseHeader {
+            home_community_id: d.home_community_id.clone(),
+            repository_unique_id: d.repository_unique_id.clone(),
+            document_unique_id: d.document_unique_id.clone(),
+            mime_type: d.mime_type.clone(),
+            content_id: format!("doc{i}@renkei.example"),
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! Hostile input: every parser returns an error, never panics, and never
 //! expands entities.
 
-use super::corpus::{CONFORMANCE, samples};
+use super::corpus::{CONFORMANCE, Parsed, parse, rewrite, samples};
 use crate::parse::{self, Limits, ParseError};
 
 /// Run every parser entry point on `xml`; return the results' error kinds.
@@ -201,6 +201,20 @@ fn mutated_samples_never_panic() {
                 }
             }
             let _ = all_parsers(&bytes);
+            // Whatever still parses survives a write/parse round trip.
+            if let Ok(first) = parse(sample.kind, &bytes)
+                && let Some(written) = rewrite(&first)
+                && !matches!(
+                    first,
+                    Parsed::AdhocQueryResponse(_) | Parsed::RetrieveResponse(_)
+                )
+            {
+                assert_eq!(
+                    parse(sample.kind, written.as_bytes()).as_ref(),
+                    Ok(&first),
+                    "{written}"
+                );
+            }
         }
     }
 }

@@ -1,50 +1,10 @@
 //! parse -> write -> parse gives the same model, for the whole corpus.
 
 use crate::error::{RegistryError, ResponseStatus, Severity, XdsErrorCode};
-use crate::model::{DocumentContent, RegistryObject};
-use crate::parse::tests::corpus::{Parsed, parse as parse_sample, samples};
+use crate::model::DocumentContent;
+use crate::parse::tests::corpus::{Parsed, parse as parse_sample, rewrite, samples};
 use crate::parse::{self, Limits};
 use crate::write::{self, DocumentResponseHeader, QueryResult};
-
-/// What the writer makes of a parsed corpus file, when it writes that kind.
-pub(crate) fn rewrite(parsed: &Parsed) -> Option<String> {
-    Some(match parsed {
-        Parsed::SubmitObjects(r) => write::submit_objects_request(r),
-        Parsed::ProvideAndRegister(r) => write::provide_and_register_request(r),
-        Parsed::AdhocQuery(r) => write::adhoc_query_request(r),
-        Parsed::Retrieve(r) => write::retrieve_document_set_request(r),
-        Parsed::RemoveObjects(r) => write::remove_objects_request(r),
-        Parsed::RemoveDocuments(r) => write::remove_documents_request(r),
-        Parsed::AdhocQueryResponse(r) => {
-            let all: Vec<RegistryObject> = r
-                .objects
-                .iter()
-                .cloned()
-                .chain(r.object_refs.iter().cloned().map(RegistryObject::ObjectRef))
-                .collect();
-            write::adhoc_query_response(r.status, &[], &QueryResult::LeafClass(&all))
-        }
-        Parsed::RetrieveResponse(r) => {
-            let headers = retrieve_headers(r);
-            write::retrieve_document_set_response(r.status, &[], &headers)
-        }
-        Parsed::RegistryResponse(_) => return None,
-    })
-}
-
-fn retrieve_headers(r: &parse::RetrieveDocumentSetResponse) -> Vec<DocumentResponseHeader> {
-    r.documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| DocumentResponseHeader {
-            home_community_id: d.home_community_id.clone(),
-            repository_unique_id: d.repository_unique_id.clone(),
-            document_unique_id: d.document_unique_id.clone(),
-            mime_type: d.mime_type.clone(),
-            content_id: format!("doc{i}@renkei.example"),
-        })
-        .collect()
-}
 
 #[test]
 fn corpus_round_trips() {

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::roundtrip::rewrite;
 use crate::error::{RegistryError, ResponseStatus, XdsErrorCode};
-use crate::parse::tests::corpus::{CONFORMANCE, Kind, parse as parse_sample, samples};
+use crate::parse::tests::corpus::{CONFORMANCE, Kind, parse as parse_sample, rewrite, samples};
 use crate::write::{self, DocumentResponseHeader, QueryResult};
 
 fn schema(kind: Kind) -> Option<&'static str> {
