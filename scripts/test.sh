@@ -13,6 +13,9 @@ cargo fmt --all --check
 echo "== cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== fuzz targets compile (run them with: cargo fuzz run -s none <target>)"
+cargo check --manifest-path fuzz/Cargo.toml --bins
+
 echo "== tests on SQLite"
 cargo test --workspace
 

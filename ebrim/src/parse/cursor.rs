@@ -357,7 +357,10 @@ impl<'i> Cursor<'i> {
         keys: [Key; N],
     ) -> Result<[Option<String>; N], ParseError> {
         let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
-        for attr in elem.start.attributes() {
+        let mut attributes = elem.start.attributes();
+        // Syntax and duplicates were checked when the element was read.
+        attributes.with_checks(false);
+        for attr in attributes {
             let attr = attr.map_err(|e| self.malformed(e))?;
             let (resolved, local) = self.reader.resolver().resolve_attribute(attr.key);
             let local = local.into_inner();
@@ -519,20 +522,27 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 /// Refuse raw characters XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF):
 /// quick-xml does not check them and the writer could not reproduce them.
 fn check_chars(xml: &[u8]) -> Result<(), ParseError> {
-    for (i, &b) in xml.iter().enumerate() {
-        if b >= 0x20 && b != 0xEF {
+    // Whole chunks are tested branch-free (vectorizable); only a chunk that
+    // may hold a bad byte is looked at byte by byte.
+    const CHUNK: usize = 64;
+    let suspicious = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0xEF);
+    for (n, chunk) in xml.chunks(CHUNK).enumerate() {
+        if !chunk.iter().fold(false, |acc, &b| acc | suspicious(b)) {
             continue;
         }
-        if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
-            return Err(ParseError::malformed(format!(
-                "control character 0x{b:02X} at byte {i} is not allowed in XML"
-            )));
-        }
-        if b == 0xEF && xml.get(i + 1) == Some(&0xBF) && matches!(xml.get(i + 2), Some(0xBE | 0xBF))
-        {
-            return Err(ParseError::malformed(format!(
-                "non-character U+FFFE/U+FFFF at byte {i} is not allowed in XML"
-            )));
+        for (k, &b) in chunk.iter().enumerate() {
+            let i = n * CHUNK + k;
+            if b == 0xEF {
+                if xml.get(i + 1) == Some(&0xBF) && matches!(xml.get(i + 2), Some(0xBE | 0xBF)) {
+                    return Err(ParseError::malformed(format!(
+                        "non-character U+FFFE/U+FFFF at byte {i} is not allowed in XML"
+                    )));
+                }
+            } else if suspicious(b) {
+                return Err(ParseError::malformed(format!(
+                    "control character 0x{b:02X} at byte {i} is not allowed in XML"
+                )));
+            }
         }
     }
     Ok(())
