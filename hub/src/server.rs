@@ -38,6 +38,12 @@ impl RunningHub {
 /// TLS layer (the issue asks for at most 5 seconds).
 const TRUST_REFRESH: Duration = Duration::from_secs(2);
 
+/// Document objects without a database row older than this are leftovers of
+/// a crash mid-submission (no live request takes this long after its bytes
+/// are written) and are deleted.
+const ORPHAN_GRACE: Duration = Duration::from_secs(6 * 3600);
+const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
 pub async fn build(settings: Settings) -> Result<RunningHub> {
     let store = Store::open(&settings.database_url, settings.database_pool_size)
         .await
@@ -151,6 +157,19 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
                 if let Err(e) = refresh_trust(&store, &trust).await {
                     tracing::warn!(error = %e, "could not refresh revocations");
                 }
+            }
+        }
+    }));
+    tasks.push(tokio::spawn({
+        let repository = state.repository.clone();
+        async move {
+            loop {
+                match repository.sweep_orphans(ORPHAN_GRACE).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(removed = n, "orphaned document objects removed"),
+                    Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
+                }
+                tokio::time::sleep(ORPHAN_SWEEP_EVERY).await;
             }
         }
     }));

@@ -76,3 +76,30 @@ impl Repository {
         }
     }
 }
+
+impl Repository {
+    /// Deletes document objects that no stored document row points at and
+    /// that are older than `grace` (the leftovers of a crash between writing
+    /// the bytes and committing the registration). Returns how many went.
+    pub async fn sweep_orphans(&self, grace: std::time::Duration) -> Result<usize, StoreError> {
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(grace).unwrap_or_else(|_| chrono::Duration::hours(6));
+        let keys = self.blobs.document_keys_older_than(cutoff).await?;
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let lookup = keys.clone();
+        let referenced = self
+            .registry
+            .store()
+            .read(move |conn| store::referenced_blob_keys(conn, &lookup))
+            .await?;
+        let mut removed = 0;
+        for key in keys.iter().filter(|k| !referenced.contains(*k)) {
+            self.blobs.delete(key).await?;
+            tracing::warn!(key = %key, "deleted an orphaned document object");
+            removed += 1;
+        }
+        Ok(removed)
+    }
+}

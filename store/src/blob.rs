@@ -54,6 +54,23 @@ impl BlobStore {
         format!("{DOCUMENT_PREFIX}/{}", uuid::Uuid::new_v4())
     }
 
+    /// Document keys whose object was last written before `older_than`: the
+    /// candidates of the orphan sweep (a crash between writing the bytes and
+    /// committing their database row leaves such an object behind).
+    pub async fn document_keys_older_than(
+        &self,
+        older_than: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let prefix = ObjectPath::from(DOCUMENT_PREFIX);
+        let metas: Vec<object_store::ObjectMeta> =
+            self.inner.list(Some(&prefix)).try_collect().await?;
+        Ok(metas
+            .into_iter()
+            .filter(|m| m.last_modified < older_than)
+            .map(|m| m.location.to_string())
+            .collect())
+    }
+
     /// Starts writing the object `key`. Nothing is visible under `key` until
     /// [`BlobWriter::finish`]; call [`BlobWriter::abort`] on failure.
     pub async fn writer(&self, key: &str) -> Result<BlobWriter, StoreError> {

@@ -49,7 +49,8 @@ pub async fn endpoint(
                     BodyError::Metadata(err) => registry::Outcome::failure(vec![err]),
                 },
                 Err(_) => {
-                    return HttpFailure::receiver("the hub is shutting down").into_response(relates);
+                    return HttpFailure::receiver("the hub is shutting down")
+                        .into_response(relates);
                 }
             };
             let body = ebrim::write::registry_response(outcome.status, &outcome.errors);
@@ -78,7 +79,8 @@ pub async fn endpoint(
                     ),
                 },
                 Err(_) => {
-                    return HttpFailure::receiver("the hub is shutting down").into_response(relates);
+                    return HttpFailure::receiver("the hub is shutting down")
+                        .into_response(relates);
                 }
             };
             soap_response(ITI18_RESPONSE, relates, &body, incoming.mtom)

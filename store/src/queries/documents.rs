@@ -67,3 +67,19 @@ pub fn delete_documents(
     }
     Ok(removed)
 }
+
+/// Which of these blob keys a stored document points at.
+pub fn referenced_blob_keys(
+    conn: &mut AnyConnection,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let rows: Vec<String> = documents::table
+            .filter(documents::blob_key.eq_any(chunk))
+            .select(documents::blob_key)
+            .load(conn)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
