@@ -46,6 +46,8 @@ pub struct DocSpec {
     pub service_start: Option<String>,
     pub service_stop: Option<String>,
     pub author_person: String,
+    /// XON of the authoring organisation; the hub checks it names the submitter.
+    pub author_institution: String,
     pub source_patient_id: String,
     pub content: Vec<u8>,
     /// Put hash/size/repositoryUniqueId in the metadata (ITI-42 needs them).
@@ -74,6 +76,7 @@ impl DocSpec {
             service_start: Some("20261120090000".into()),
             service_stop: Some("20261120093000".into()),
             author_person: "^山田^太郎^^^^^^&1.2.392.200119.4.9999&ISO".into(),
+            author_institution: format!("Demo Clinic^^^^^^^^^{facility_oid}"),
             source_patient_id: format!("L-{}^^^&{facility_oid}&ISO", &new_oid()[..12]),
             content: content.to_vec(),
             registry_fields: None,
@@ -227,7 +230,7 @@ fn document_entry(x: &mut String, d: &DocSpec, patient_id: &str) {
         x,
         r#"<rim:Classification id="{id}-author" classificationScheme="urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d" classifiedObject="{id}" nodeRepresentation="">{}{}</rim:Classification>"#,
         slot("authorPerson", &[&d.author_person]),
-        slot("authorInstitution", &["Demo Clinic^^^^^^^^^1.2.392.200119.6.102.1234567890"])
+        slot("authorInstitution", &[&d.author_institution])
     );
     classification(x, &format!("{id}-class"), "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a", id, &d.class_code);
     for (i, c) in d.confidentiality.iter().enumerate() {

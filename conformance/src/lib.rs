@@ -4,7 +4,11 @@
 
 pub mod client;
 pub mod fixtures;
+// `gen` is a keyword in edition 2024: the folder keeps the short name.
+#[path = "gen/mod.rs"]
+pub mod generator;
 pub mod harness;
+pub mod load;
 pub mod nist;
 pub mod xsd;
 

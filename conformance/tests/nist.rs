@@ -3,7 +3,6 @@
 //! RENKEI_TEST_DATABASE_URL, on PostgreSQL. One hub for the whole replay.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use conformance::TestHub;
 use conformance::nist::dom::Element;
 use conformance::nist::report::Scope;
 use conformance::nist::runner::{self, ReplayOptions};
@@ -23,7 +22,9 @@ fn converted_2_1_submissions_parse_with_ebrim() {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "xml")
-                && std::fs::read_to_string(&p).unwrap_or_default().contains(vocab::RS21)
+                && std::fs::read_to_string(&p)
+                    .unwrap_or_default()
+                    .contains(vocab::RS21)
             {
                 files.push(p);
             }
@@ -35,11 +36,19 @@ fn converted_2_1_submissions_parse_with_ebrim() {
         let root = Element::parse(&std::fs::read_to_string(f).unwrap()).unwrap();
         let xml = convert::to_ebrim30(root).unwrap().to_xml();
         let xml = fill_symbols(&xml);
-        if let Err(e) = ebrim::parse::submit_objects_request(xml.as_bytes(), &ebrim::parse::Limits::default()) {
+        if let Err(e) =
+            ebrim::parse::submit_objects_request(xml.as_bytes(), &ebrim::parse::Limits::default())
+        {
             failures.push(format!("{}: {e}", f.display()));
         }
     }
-    assert!(failures.is_empty(), "{} of {} do not parse:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} do not parse:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 /// `$patientid$` -> a CX, any other `$symbol$` -> a fresh UUID.
@@ -47,7 +56,9 @@ fn fill_symbols(xml: &str) -> String {
     let mut out = String::with_capacity(xml.len());
     let mut rest = xml;
     while let Some(start) = rest.find('$') {
-        let Some(len) = rest[start + 1..].find('$') else { break };
+        let Some(len) = rest[start + 1..].find('$') else {
+            break;
+        };
         let symbol = &rest[start..start + len + 2];
         if symbol.len() > 40 || symbol.contains(['"', '<', ' ']) {
             out.push_str(&rest[..start + 1]);
@@ -68,10 +79,11 @@ fn fill_symbols(xml: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_in_scope_nist_test_passes() {
-    let hub = TestHub::start().await.unwrap();
+    let hub = runner::start_hub().await.unwrap();
     let opts = ReplayOptions {
         tests_dir: runner::default_tests_dir(),
         only: Vec::new(),
+        trace_dir: None,
     };
     let report = runner::replay(&hub, &opts).await.unwrap();
     hub.stop().await;

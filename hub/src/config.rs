@@ -28,6 +28,15 @@ pub struct FileConfig {
     /// Stored query result limit; more matches give XDSTooManyResults.
     pub max_query_results: usize,
     pub database_pool_size: usize,
+    /// Who may use which transactions, who may submit for whom.
+    pub policy: crate::policy::PolicyFile,
+    /// Audit record repositories: `tls://host:6514` (RFC 5425), `udp://host:514` (RFC 5426).
+    pub audit_destinations: Vec<String>,
+    /// Days audit records are kept in the database once every destination has
+    /// them; older ones are archived to `DIR/audit-archive` and pruned. 0 = keep.
+    pub audit_retention_days: u32,
+    /// PEM CA bundle the collectors' certificates chain to; empty = the operator CA.
+    pub audit_ca_file: String,
 }
 
 impl Default for FileConfig {
@@ -44,6 +53,10 @@ impl Default for FileConfig {
             max_envelope_bytes: 64 * 1024 * 1024,
             max_query_results: 5000,
             database_pool_size: 8,
+            policy: crate::policy::PolicyFile::default(),
+            audit_destinations: Vec::new(),
+            audit_retention_days: 0,
+            audit_ca_file: String::new(),
         }
     }
 }
@@ -63,6 +76,10 @@ pub struct Settings {
     pub max_envelope_bytes: usize,
     pub max_query_results: usize,
     pub database_pool_size: usize,
+    pub policy: crate::policy::Policy,
+    pub audit_destinations: Vec<String>,
+    pub audit_retention_days: u32,
+    pub audit_ca_file: String,
 }
 
 pub const CONFIG_FILE: &str = "renkei.toml";
@@ -112,6 +129,11 @@ impl Settings {
             max_envelope_bytes: file.max_envelope_bytes,
             max_query_results: file.max_query_results,
             database_pool_size: file.database_pool_size.max(1),
+            policy: crate::policy::Policy::from_file(&file.policy)
+                .with_context(|| format!("[policy] in {CONFIG_FILE}"))?,
+            audit_destinations: crate::auditing::checked_destinations(&file.audit_destinations)?,
+            audit_retention_days: file.audit_retention_days,
+            audit_ca_file: file.audit_ca_file,
         })
     }
 

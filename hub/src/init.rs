@@ -32,6 +32,16 @@ pub struct InitOptions {
 }
 
 pub async fn init(data_dir: &Path, options: InitOptions) -> Result<InitReport> {
+    init_with_ca(data_dir, options, certs::KeyAlgorithm::EcdsaP256).await
+}
+
+/// [`init`] with a chosen operator CA algorithm (`--ca-algorithm`): RSA 3072
+/// for regions whose participants cannot verify ECDSA.
+pub async fn init_with_ca(
+    data_dir: &Path,
+    options: InitOptions,
+    ca_algorithm: certs::KeyAlgorithm,
+) -> Result<InitReport> {
     let InitOptions {
         affinity_domain,
         database_url,
@@ -65,15 +75,14 @@ pub async fn init(data_dir: &Path, options: InitOptions) -> Result<InitReport> {
 
     // PKI: operator CA and the hub's own certificate.
     let pki = PkiFiles::new(&settings.pki_dir());
-    let ca =
-        certs::OperatorCa::generate(certs::KeyAlgorithm::EcdsaP256, "renkei operator CA", 3650)
-            .context("generating the operator CA")?;
+    let ca = certs::OperatorCa::generate(ca_algorithm, "renkei operator CA", 3650)
+        .context("generating the operator CA")?;
     ca.save(pki.dir()).context("writing the operator CA")?;
     let server = ca
         .issue_server(
             &["localhost".to_string()],
             &["127.0.0.1".parse()?, "::1".parse()?],
-            825,
+            crate::facility::DEFAULT_VALIDITY_DAYS,
         )
         .context("issuing the server certificate")?;
     write_file(&pki.server_cert(), server.cert_pem.as_bytes(), false)?;

@@ -3,16 +3,26 @@
 //! server with [`build`] on port 0.
 
 pub mod actions;
+pub mod admin;
+pub mod audit_cli;
+pub mod auditing;
 pub mod config;
 pub mod facility;
 pub mod http;
+pub mod https;
 pub mod init;
 pub mod metrics;
 pub mod pki_files;
+pub mod pki_watch;
+pub mod policy;
 pub mod server;
 pub mod state;
 mod tls;
 
+/// Re-exported for tests and tools that read the audit trail.
+pub use audit;
+/// Re-exported so callers (tests, tools) name the same PKI types the hub uses.
+pub use certs;
 pub use config::Settings;
 pub use server::{RunningHub, build};
 

@@ -1,8 +1,11 @@
 //! `hub::build(settings)`: the whole hub on the configured (or port-0) addresses.
 
 use crate::config::Settings;
+use crate::facility::Participants;
 use crate::http;
 use crate::pki_files::PkiFiles;
+use crate::pki_watch::PkiRuntime;
+use crate::policy::Access;
 use crate::state::AppState;
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context, Result};
@@ -56,7 +59,8 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             max_query_results: settings.max_query_results,
             home_community_id: settings.home_community_id.clone(),
         },
-    );
+    )
+    .with_audit_source(crate::auditing::audit_source(&settings));
     let repository = Repository::new(
         registry.clone(),
         blobs,
@@ -65,19 +69,13 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
         },
     );
 
-    let pki = PkiFiles::new(&settings.pki_dir());
-    let trust = certs::TrustState::from_ca_pem(&std::fs::read_to_string(pki.ca_cert())?)
-        .context("loading the operator CA")?;
+    let pki = Arc::new(PkiRuntime::load(PkiFiles::new(&settings.pki_dir()))?);
+    let trust = pki.trust().clone();
     refresh_trust(&store, &trust).await?;
-    let server_cert = Arc::new(
-        certs::ReloadableServerCert::from_pem(
-            &std::fs::read_to_string(pki.server_cert())?,
-            &std::fs::read_to_string(pki.server_key())?,
-        )
-        .context("loading the hub's server certificate")?,
-    );
-    let mut tls =
-        certs::server_config(&trust, server_cert).context("building the TLS configuration")?;
+    let access = Access::new(settings.policy.clone());
+    access.refresh(&store).await?;
+    let mut tls = certs::server_config(&trust, pki.server_cert())
+        .context("building the TLS configuration")?;
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
     let state = web::Data::new(AppState {
@@ -96,36 +94,26 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             max_bytes: settings.max_envelope_bytes,
             ..ebrim::parse::Limits::default()
         },
+        access: access.clone(),
+        participants: Participants::new(store.clone(), &settings.pki_dir()),
+        pki: Arc::clone(&pki),
     });
 
     let listener = std::net::TcpListener::bind(settings.listen)
         .with_context(|| format!("binding HTTPS on {}", settings.listen))?;
     let https_addr = listener.local_addr()?;
-    let https = HttpServer::new({
-        let state = state.clone();
-        move || {
-            App::new()
-                .app_data(state.clone())
-                .configure(http::configure)
-        }
-    })
-    .on_connect(crate::tls::on_connect)
-    .tls_handshake_timeout(Duration::from_secs(10))
-    .client_request_timeout(Duration::from_secs(60))
-    .keep_alive(Duration::from_secs(30))
-    .disable_signals()
-    .shutdown_timeout(10)
-    .listen_rustls_0_23(listener, tls)?
-    .run();
+    let https = crate::https::serve(listener, tls, state.clone(), Arc::clone(&pki))?;
 
     let ops_listener = std::net::TcpListener::bind(settings.ops_listen)
         .with_context(|| format!("binding the ops listener on {}", settings.ops_listen))?;
     let ops_addr = ops_listener.local_addr()?;
     let ops = HttpServer::new({
         let store = web::Data::new(store.clone());
+        let pki = web::Data::from(Arc::clone(&pki));
         move || {
             App::new()
                 .app_data(store.clone())
+                .app_data(pki.clone())
                 .configure(http::ops::configure)
         }
     })
@@ -151,12 +139,17 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     tasks.push(tokio::spawn({
         let store = store.clone();
         let trust = trust.clone();
+        let pki = Arc::clone(&pki);
         async move {
             loop {
                 tokio::time::sleep(TRUST_REFRESH).await;
                 if let Err(e) = refresh_trust(&store, &trust).await {
                     tracing::warn!(error = %e, "could not refresh revocations");
                 }
+                if let Err(e) = access.refresh(&store).await {
+                    tracing::warn!(error = %e, "could not refresh facility kinds");
+                }
+                pki.reload_changed_files();
             }
         }
     }));
@@ -173,6 +166,8 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             }
         }
     }));
+    crate::auditing::application_start(&store, state.registry.audit_source()).await?;
+    tasks.extend(crate::auditing::start(&store, &settings)?);
     tracing::info!(%https_addr, %ops_addr, "renkei is serving");
     Ok(RunningHub {
         https_addr,

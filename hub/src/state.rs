@@ -11,4 +11,10 @@ pub struct AppState {
     pub limits: Limits,
     pub xml_limits: soap::XmlLimits,
     pub ebrim_limits: ebrim::parse::Limits,
+    /// Facility kinds and the transaction policy.
+    pub access: crate::policy::Access,
+    /// The operator's registry of facilities and certificates (admin API).
+    pub participants: crate::facility::Participants,
+    /// Server certificate, CA bundle and handshake statistics.
+    pub pki: std::sync::Arc<crate::pki_watch::PkiRuntime>,
 }

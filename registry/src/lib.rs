@@ -3,7 +3,9 @@
 //! in parsed requests and the facility from the client certificate, and gets
 //! back what goes into the RegistryResponse / AdhocQueryResponse.
 
+pub mod auditing;
 mod filters;
+pub mod identity;
 mod output;
 pub mod query;
 pub mod register;
@@ -27,6 +29,20 @@ pub struct RegistryConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submitter {
     pub facility_oid: String,
+    /// OID roots the operator allows this facility to name as sourceId or
+    /// authorInstitution besides its own (policy `allow_on_behalf_of`;
+    /// [`identity::ANY_ORGANIZATION`] = any). Empty for most facilities.
+    pub acts_for: Vec<String>,
+}
+
+impl Submitter {
+    /// A facility that speaks only for itself.
+    pub fn new(facility_oid: impl Into<String>) -> Self {
+        Self {
+            facility_oid: facility_oid.into(),
+            acts_for: Vec::new(),
+        }
+    }
 }
 
 /// Status and errors/warnings for a RegistryResponse.
@@ -55,11 +71,24 @@ impl Outcome {
 pub struct Registry {
     store: Store,
     config: RegistryConfig,
+    audit: std::sync::Arc<audit::AuditSource>,
 }
 
 impl Registry {
     pub fn new(store: Store, config: RegistryConfig) -> Self {
-        Self { store, config }
+        Self {
+            store,
+            config,
+            audit: std::sync::Arc::new(audit::AuditSource::unconfigured()),
+        }
+    }
+    /// How audit records name this hub (the repository shares it).
+    pub fn with_audit_source(mut self, source: audit::AuditSource) -> Self {
+        self.audit = std::sync::Arc::new(source);
+        self
+    }
+    pub fn audit_source(&self) -> &audit::AuditSource {
+        &self.audit
     }
     pub fn store(&self) -> &Store {
         &self.store

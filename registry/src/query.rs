@@ -92,18 +92,26 @@ impl Registry {
         request: AdhocQueryRequest,
         requester: Submitter,
     ) -> QueryAnswer {
-        let _ = requester;
+        let audit_query = audit::QueryRef {
+            query_id: request.query_id.clone(),
+            request: ebrim::write::adhoc_query_request(&request).into_bytes(),
+            home_community_id: request.home.clone(),
+        };
         let query = match ebrim::query::parse_stored_query(&request) {
             Ok(q) => q,
-            Err(e) => return QueryAnswer::failure(vec![e]),
+            Err(e) => {
+                let answer = QueryAnswer::failure(vec![e]);
+                return self.audited(answer, &requester, None, audit_query).await;
+            }
         };
+        let patient = query.patient_id().map(|p| p.as_str().to_string());
         let return_type = request.return_type;
         let config = self.config().clone();
         let result = self
             .store()
             .read(move |conn| execute(conn, &query, return_type, &config))
             .await;
-        match result {
+        let answer = match result {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::error!(error = %e, "stored query failed");
@@ -112,8 +120,67 @@ impl Registry {
                     "the registry could not run the query; try again later",
                 )])
             }
+        };
+        self.audited(answer, &requester, patient, audit_query).await
+    }
+
+    /// Records the query's audit (in a small write transaction of its own:
+    /// the query ran read-only) before any result leaves the registry; if the
+    /// record cannot be written, no result is returned.
+    async fn audited(
+        &self,
+        answer: QueryAnswer,
+        requester: &Submitter,
+        patient: Option<String>,
+        query: audit::QueryRef,
+    ) -> QueryAnswer {
+        let (patient, documents) = returned(&answer, patient);
+        let event = audit::AuditEvent::new(
+            audit::Transaction::Iti18,
+            crate::auditing::requestor(requester),
+        )
+        .with_patient(patient)
+        .with_documents(documents)
+        .with_query(query);
+        let event = crate::auditing::with_outcome(event, answer.status, &answer.errors);
+        match audit::record(self.store(), self.audit_source(), vec![event]).await {
+            Ok(()) => answer,
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the query's audit; result withheld");
+                QueryAnswer::failure(vec![RegistryError::error(
+                    Code::RegistryError,
+                    "the registry could not record the query in its audit trail; try again later",
+                )])
+            }
         }
     }
+}
+
+/// The patient a result is about (the query's, else the one its entries
+/// name) and the DocumentEntry uniqueIds it returns.
+fn returned(
+    answer: &QueryAnswer,
+    patient: Option<String>,
+) -> (Option<String>, Vec<audit::DocumentRef>) {
+    let QueryResultOwned::LeafClass(objects) = &answer.result else {
+        return (patient, Vec::new());
+    };
+    let mut patient = patient;
+    let mut documents = Vec::new();
+    for o in objects {
+        if let RegistryObject::ExtrinsicObject(e) = o {
+            if patient.is_none() {
+                patient = e.core.external_id(DE_PATIENT_ID).map(str::to_string);
+            }
+            if let Some(uid) = e.core.external_id(DE_UNIQUE_ID) {
+                let mut doc = audit::DocumentRef::new(uid);
+                doc.repository_unique_id =
+                    e.core.slot_value("repositoryUniqueId").map(str::to_string);
+                documents.push(doc);
+            }
+        }
+    }
+    (patient, documents)
 }
 
 fn execute(

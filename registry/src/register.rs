@@ -27,16 +27,45 @@ impl Registry {
         request: SubmitObjectsRequest,
         submitter: Submitter,
     ) -> Outcome {
+        let event = crate::auditing::SubmissionFacts::of(&request).event(
+            audit::Transaction::Iti42,
+            &submitter,
+            None,
+        );
         let validated =
             match ebrim::xds::validate_submission(&request, &ValidationOptions::register()) {
                 Ok(v) => v,
-                Err(errors) => return Outcome::failure(errors),
+                Err(errors) => {
+                    let outcome = Outcome::failure(errors);
+                    crate::auditing::record_failure(
+                        self.store(),
+                        self.audit_source(),
+                        event,
+                        &outcome,
+                    )
+                    .await;
+                    return outcome;
+                }
             };
+        let source = self.audit_source().clone();
+        let success = event.clone().with_patient(Some(
+            validated.submission_set.patient_id.as_str().to_string(),
+        ));
+        // The audit record commits with the registration or not at all.
         let result = self
             .store()
-            .write(move |conn| register_in(conn, &validated, &submitter))
+            .write(move |conn| {
+                let warnings = register_in(conn, &validated, &submitter)?;
+                audit::append(conn, &source, &success)?;
+                Ok(warnings)
+            })
             .await;
-        outcome_of(result)
+        let outcome = outcome_of(result);
+        if outcome.status != ebrim::ResponseStatus::Success {
+            crate::auditing::record_failure(self.store(), self.audit_source(), event, &outcome)
+                .await;
+        }
+        outcome
     }
 }
 
@@ -74,6 +103,11 @@ pub fn register_in(
     let now = now_dtm();
     let patient_id = v.submission_set.patient_id.as_str();
     let references: Vec<String> = v.references.iter().map(|r| r.to_string()).collect();
+    // A facility submits only as itself (checked before anything is read).
+    let impersonation = crate::identity::identity_errors(v, submitter);
+    if !impersonation.is_empty() {
+        return Err(RegisterFailure::Rejected(impersonation));
+    }
     let mut errors = Vec::new();
 
     // Also serialises concurrent submissions for one patient (row lock on PostgreSQL).

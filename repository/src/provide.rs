@@ -24,9 +24,20 @@ impl Repository {
         attachments: HashMap<String, StagedDocument>,
         submitter: Submitter,
     ) -> Outcome {
+        let event = registry::auditing::SubmissionFacts::of(&request.submission).event(
+            audit::Transaction::Iti41,
+            &submitter,
+            Some(&self.config.repository_unique_id),
+        );
         let mut all_staged: Vec<StagedDocument> = attachments.values().cloned().collect();
         let outcome = self
-            .provide_inner(request, attachments, submitter, &mut all_staged)
+            .provide_inner(
+                request,
+                attachments,
+                submitter,
+                &mut all_staged,
+                event.clone(),
+            )
             .await;
         match outcome {
             Ok((outcome, keep)) => {
@@ -39,6 +50,14 @@ impl Repository {
             }
             Err(outcome) => {
                 self.discard(all_staged.iter()).await;
+                // The transaction rolled back (or never ran): audit the failure apart.
+                registry::auditing::record_failure(
+                    self.registry.store(),
+                    self.registry.audit_source(),
+                    event,
+                    &outcome,
+                )
+                .await;
                 outcome
             }
         }
@@ -51,6 +70,7 @@ impl Repository {
         mut attachments: HashMap<String, StagedDocument>,
         submitter: Submitter,
         all_staged: &mut Vec<StagedDocument>,
+        event: audit::AuditEvent,
     ) -> Result<(Outcome, Vec<String>), Outcome> {
         let ProvideAndRegisterRequest {
             mut submission,
@@ -178,6 +198,10 @@ impl Repository {
             });
         }
         let repo_id = self.config.repository_unique_id.clone();
+        let source = self.registry.audit_source().clone();
+        let event = event.with_patient(Some(
+            validated.submission_set.patient_id.as_str().to_string(),
+        ));
         let result = self
             .registry
             .store()
@@ -207,6 +231,8 @@ impl Repository {
                     return Err(RegisterFailure::Rejected(errors));
                 }
                 let warnings = register_in(conn, &validated, &submitter)?;
+                // Last, so the chain head is locked only until the commit.
+                audit::append(conn, &source, &event)?;
                 Ok((warnings, keep))
             })
             .await;

@@ -4,6 +4,7 @@
 
 use crate::Repository;
 use ebrim::{RegistryError, ResponseStatus, RetrieveDocumentSetRequest, XdsErrorCode as Code};
+use registry::Submitter;
 
 /// A document the response will stream from the blob store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +26,33 @@ pub struct Retrieval {
 }
 
 impl Repository {
-    pub async fn retrieve(&self, request: RetrieveDocumentSetRequest) -> Retrieval {
+    /// ITI-43 for `requester` (the facility from the client certificate).
+    /// The audit records are written before any document is handed out; if
+    /// they cannot be, nothing is.
+    pub async fn retrieve(
+        &self,
+        request: RetrieveDocumentSetRequest,
+        requester: Submitter,
+    ) -> Retrieval {
+        let retrieval = self.retrieve_unaudited(request.clone()).await;
+        let events = retrieval_events(&retrieval, &request, &requester);
+        match audit::record(self.registry.store(), self.registry.audit_source(), events).await {
+            Ok(()) => retrieval.retrieval,
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the retrieval's audit; documents withheld");
+                Retrieval {
+                    status: ResponseStatus::Failure,
+                    errors: vec![RegistryError::error(
+                        Code::RepositoryError,
+                        "the repository could not record the retrieval in its audit trail; try again later",
+                    )],
+                    documents: Vec::new(),
+                }
+            }
+        }
+    }
+
+    async fn retrieve_unaudited(&self, request: RetrieveDocumentSetRequest) -> Found {
         let repo_id = self.config.repository_unique_id.clone();
         let requests = request.requests;
         let count = requests.len();
@@ -50,14 +77,14 @@ impl Repository {
                         continue;
                     }
                     match store::document_by_unique_id(conn, &repo_id, &r.document_unique_id)? {
-                        Some(row) => found.push(RetrievedDocument {
+                        Some(row) => found.push((row.patient_id.clone(), RetrievedDocument {
                             home_community_id: r.home_community_id,
                             repository_unique_id: r.repository_unique_id,
                             document_unique_id: r.document_unique_id,
                             mime_type: row.mime_type,
                             blob_key: row.blob_key,
                             size: u64::try_from(row.size).unwrap_or(0),
-                        }),
+                        })),
                         None => errors.push(
                             RegistryError::error(
                                 Code::DocumentUniqueIdError,
@@ -74,31 +101,97 @@ impl Repository {
             })
             .await;
         match result {
-            Ok((documents, errors)) => {
+            Ok((found, errors)) => {
                 let status = if errors.is_empty() {
                     ResponseStatus::Success
-                } else if documents.is_empty() || count == 0 {
+                } else if found.is_empty() || count == 0 {
                     ResponseStatus::Failure
                 } else {
                     ResponseStatus::PartialSuccess
                 };
-                Retrieval {
-                    status,
-                    errors,
-                    documents,
+                let (patients, documents) = found.into_iter().unzip();
+                Found {
+                    patients,
+                    retrieval: Retrieval {
+                        status,
+                        errors,
+                        documents,
+                    },
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "repository storage failure");
-                Retrieval {
-                    status: ResponseStatus::Failure,
-                    errors: vec![RegistryError::error(
-                        Code::RepositoryError,
-                        "the repository could not read its store; try again later",
-                    )],
-                    documents: Vec::new(),
+                Found {
+                    patients: Vec::new(),
+                    retrieval: Retrieval {
+                        status: ResponseStatus::Failure,
+                        errors: vec![RegistryError::error(
+                            Code::RepositoryError,
+                            "the repository could not read its store; try again later",
+                        )],
+                        documents: Vec::new(),
+                    },
                 }
             }
         }
     }
+}
+
+/// A retrieval and the patient of each document it found.
+struct Found {
+    patients: Vec<String>,
+    retrieval: Retrieval,
+}
+
+/// One successful record per patient whose documents are handed out (IHE:
+/// one audit message per patient), plus one failure record naming the
+/// requested documents that were not.
+fn retrieval_events(
+    found: &Found,
+    request: &RetrieveDocumentSetRequest,
+    requester: &Submitter,
+) -> Vec<audit::AuditEvent> {
+    let r = &found.retrieval;
+    let mut by_patient: Vec<(&str, Vec<audit::DocumentRef>)> = Vec::new();
+    for (patient, d) in found.patients.iter().zip(&r.documents) {
+        let doc = audit::DocumentRef {
+            unique_id: d.document_unique_id.clone(),
+            repository_unique_id: Some(d.repository_unique_id.clone()),
+            home_community_id: d.home_community_id.clone(),
+        };
+        match by_patient.iter_mut().find(|(p, _)| p == patient) {
+            Some((_, docs)) => docs.push(doc),
+            None => by_patient.push((patient, vec![doc])),
+        }
+    }
+    let requestor = registry::auditing::requestor(requester);
+    let mut events: Vec<audit::AuditEvent> = by_patient
+        .into_iter()
+        .map(|(patient, docs)| {
+            audit::AuditEvent::new(audit::Transaction::Iti43, requestor.clone())
+                .with_patient(Some(patient.to_string()))
+                .with_documents(docs)
+        })
+        .collect();
+    if r.status != ResponseStatus::Success {
+        let delivered: Vec<&str> = r
+            .documents
+            .iter()
+            .map(|d| d.document_unique_id.as_str())
+            .collect();
+        let missing: Vec<audit::DocumentRef> = request
+            .requests
+            .iter()
+            .filter(|q| !delivered.contains(&q.document_unique_id.as_str()))
+            .map(|q| audit::DocumentRef {
+                unique_id: q.document_unique_id.clone(),
+                repository_unique_id: Some(q.repository_unique_id.clone()),
+                home_community_id: q.home_community_id.clone(),
+            })
+            .collect();
+        let event =
+            audit::AuditEvent::new(audit::Transaction::Iti43, requestor).with_documents(missing);
+        events.push(registry::auditing::with_outcome(event, r.status, &r.errors));
+    }
+    events
 }

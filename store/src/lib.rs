@@ -27,6 +27,7 @@ pub use connection::{AnyConnection, Backend, Db};
 pub use error::StoreError;
 pub use models::*;
 pub use queries::associations::*;
+pub use queries::audit::*;
 pub use queries::documents::*;
 pub use queries::dtm_key;
 pub use queries::facilities::*;

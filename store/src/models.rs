@@ -177,3 +177,47 @@ pub struct CertificateRow {
     pub pem: String,
     pub created_at: NaiveDateTime,
 }
+
+/// One audit record as stored: the searchable facts, the DICOM audit message
+/// XML, and the hash chain links (computed by the `audit` crate).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::audit_log)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct AuditRow {
+    /// Position in the chain, 1, 2, 3... without gaps.
+    pub seq: i64,
+    pub recorded_at: NaiveDateTime,
+    /// `ITI-43`, `cert-revoke`, ...
+    pub transaction_label: String,
+    /// DICOM EventID code.
+    pub event_id: String,
+    /// EventActionCode C/R/U/D/E.
+    pub action: String,
+    /// EventOutcomeIndicator 0/4/8/12.
+    pub outcome: i32,
+    /// OID of the facility whose certificate made the request.
+    pub facility: Option<String>,
+    /// Patient id (CX) the event concerns.
+    pub patient: Option<String>,
+    /// Document uniqueIds, a JSON array.
+    pub documents: String,
+    /// Consent or emergency access the access relied on.
+    pub access_basis: Option<String>,
+    /// The DICOM audit message XML.
+    pub message: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The audit chain's head and pruning anchor.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::audit_head)]
+pub struct AuditHeadRow {
+    pub id: i32,
+    pub last_seq: i64,
+    pub last_hash: String,
+    /// Rows up to this seq were archived and removed.
+    pub pruned_seq: i64,
+    /// Hash of the last removed row: the remaining chain starts from it.
+    pub pruned_hash: String,
+}

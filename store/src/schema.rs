@@ -124,3 +124,42 @@ diesel::allow_tables_to_appear_in_same_query!(
     facilities,
     certificates,
 );
+
+diesel::table! {
+    /// The hash-chained, append-only audit trail (see the `audit` crate).
+    audit_log (seq) {
+        seq -> BigInt,
+        recorded_at -> Timestamp,
+        transaction_label -> Text,
+        event_id -> Text,
+        action -> Text,
+        outcome -> Integer,
+        facility -> Nullable<Text>,
+        patient -> Nullable<Text>,
+        documents -> Text,
+        access_basis -> Nullable<Text>,
+        message -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    /// One row: the audit chain's last appended row and its pruning anchor.
+    audit_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_hash -> Text,
+        pruned_seq -> BigInt,
+        pruned_hash -> Text,
+    }
+}
+
+diesel::table! {
+    /// Per syslog destination: the last audit row it acknowledged.
+    audit_cursors (destination) {
+        destination -> Text,
+        last_seq -> BigInt,
+        updated_at -> Timestamp,
+    }
+}

@@ -108,6 +108,12 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Runs one raw SQL statement: tests that tamper with rows on purpose (e.g.
+/// editing an audit record behind the application's back).
+pub fn execute_sql(conn: &mut crate::AnyConnection, sql: &str) -> Result<usize, StoreError> {
+    Ok(diesel::sql_query(sql).execute(conn)?)
+}
+
 /// `server` with its database path replaced by `name`, query kept.
 fn with_database(server: &str, name: &str) -> Result<String, StoreError> {
     let scheme_end = server.find("://").map(|i| i + 3).ok_or_else(|| {

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rustls::crypto::CryptoProvider;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::provider::crypto_provider;
+use crate::clock::from_unix;
 use crate::error::CertError;
 use crate::pem_files::{certs_from_pem, private_key_from_pem};
 use crate::serial::serial_hex_from_bytes;
@@ -48,6 +49,18 @@ impl ReloadableServerCert {
 
     /// Canonical serial of the certificate in service (for status output and logs).
     pub fn current_serial_hex(&self) -> Result<String, CertError> {
+        self.with_current(|cert| Ok(serial_hex_from_bytes(cert.raw_serial())))
+    }
+
+    /// End of validity of the certificate in service (expiry metrics).
+    pub fn current_not_after(&self) -> Result<DateTime<Utc>, CertError> {
+        self.with_current(|cert| from_unix(cert.validity().not_after.timestamp()))
+    }
+
+    fn with_current<T>(
+        &self,
+        f: impl FnOnce(&X509Certificate<'_>) -> Result<T, CertError>,
+    ) -> Result<T, CertError> {
         let current = self.current.load();
         let der = current
             .cert
@@ -55,7 +68,7 @@ impl ReloadableServerCert {
             .ok_or_else(|| CertError::MalformedCertificate("empty server chain".to_owned()))?;
         let (_, cert) = X509Certificate::from_der(der.as_ref())
             .map_err(|e| CertError::MalformedCertificate(e.to_string()))?;
-        Ok(serial_hex_from_bytes(cert.raw_serial()))
+        f(&cert)
     }
 }
 

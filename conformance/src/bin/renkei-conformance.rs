@@ -4,11 +4,11 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use conformance::HubClient;
 use conformance::fixtures::{self, DocSpec, Submission};
 use conformance::nist::exchange::{self, ReplyStatus};
 use conformance::nist::runner::{self, ReplayOptions};
 use conformance::nist::vocab;
-use conformance::{HubClient, TestHub};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -37,6 +37,9 @@ enum Command {
         /// Also write the table to this file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Write every step's request and reply into this folder.
+        #[arg(long)]
+        trace: Option<PathBuf>,
     },
     /// Submit a referral letter with MTOM, find it with FindDocuments and
     /// retrieve it, using the demo facility's certificate.
@@ -55,6 +58,9 @@ enum Command {
     },
 }
 
+/// The DocumentEntry authorInstitution `fixtures::DocSpec` writes.
+const FIXTURE_INSTITUTION: &str = "Demo Clinic^^^^^^^^^1.2.392.200119.6.102.1234567890";
+
 const REGENERATE: &str =
     "cargo run -p conformance --bin renkei-conformance -- nist --report conformance/REPORT.md";
 
@@ -65,7 +71,8 @@ async fn main() -> Result<()> {
             tests,
             only,
             report,
-        } => nist(tests, only, report).await,
+            trace,
+        } => nist(tests, only, report, trace).await,
         Command::Demo {
             data_dir,
             patient,
@@ -75,12 +82,18 @@ async fn main() -> Result<()> {
     }
 }
 
-async fn nist(tests: Option<PathBuf>, only: Vec<String>, report: Option<PathBuf>) -> Result<()> {
+async fn nist(
+    tests: Option<PathBuf>,
+    only: Vec<String>,
+    report: Option<PathBuf>,
+    trace: Option<PathBuf>,
+) -> Result<()> {
     let opts = ReplayOptions {
         tests_dir: tests.unwrap_or_else(runner::default_tests_dir),
         only,
+        trace_dir: trace,
     };
-    let hub = TestHub::start()
+    let hub = runner::start_hub()
         .await
         .context("starting the in-process hub")?;
     let result = runner::replay(&hub, &opts).await;
@@ -131,6 +144,12 @@ async fn demo(
     let doc = DocSpec::referral("Document01", &facility, letter.as_bytes());
     let submission = Submission::new(&patient, &facility).with(doc.clone());
     let (body, attachments) = submission.provide_and_register_xml(true);
+    // The fixture names a sample institution as the DocumentEntry author's;
+    // the hub accepts only the submitting facility itself there.
+    let body = body.replace(
+        fixtures::esc(FIXTURE_INSTITUTION).as_str(),
+        &fixtures::esc(&format!("Demo Clinic^^^^^^^^^{facility}")),
+    );
     println!(
         "1. ITI-41 Provide and Register: referral letter {} ({} bytes, MTOM)",
         doc.unique_id,
@@ -140,7 +159,7 @@ async fn demo(
         .mtom("/xds/repository", vocab::ACTION_PNR, &body, &attachments)
         .await?;
     let r = exchange::interpret(reply.status, &reply.envelope()?);
-    println!("   -> {:?} {}", r.status, codes(&r.errors));
+    println!("   -> {:?}{}", r.status, codes(&r.errors));
     if r.status != ReplyStatus::Success {
         bail!("the submission was not accepted");
     }
@@ -157,7 +176,7 @@ async fn demo(
     let body = r.body.clone().unwrap_or_default();
     let found = find_entry(&body, &doc.unique_id);
     println!(
-        "   -> {:?}, {} entries {}",
+        "   -> {:?}, {} entries{}",
         r.status,
         count_entries(&body),
         codes(&r.errors)
@@ -180,7 +199,7 @@ async fn demo(
     let r = exchange::interpret(reply.status, &env);
     let parts: Vec<(String, Vec<u8>)> = parts.into_iter().map(|(c, b)| (c, b.to_vec())).collect();
     let docs = exchange::retrieved_documents(r.body.as_deref().unwrap_or_default(), &parts);
-    println!("   -> {:?} {}", r.status, codes(&r.errors));
+    println!("   -> {:?}{}", r.status, codes(&r.errors));
     let Some(got) = docs.iter().find(|d| d.unique_id == doc.unique_id) else {
         bail!("the letter was not returned");
     };
@@ -206,7 +225,7 @@ fn codes(errors: &[exchange::RegistryError]) -> String {
         String::new()
     } else {
         format!(
-            "[{}]",
+            " [{}]",
             errors
                 .iter()
                 .map(|e| format!("{}: {}", e.code, e.context))

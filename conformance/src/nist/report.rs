@@ -37,6 +37,9 @@ pub struct TestResult {
     pub title: String,
     pub scope: Scope,
     pub steps: Vec<StepResult>,
+    /// Steps of sections index.idx does not list (the toolkit skips them)
+    /// but INDEX.md gives outcomes for: reported, not part of the verdict.
+    pub supplementary: Vec<StepResult>,
     /// Remarks about how the test was run (extra sections, emulation choices).
     pub notes: Vec<String>,
 }
@@ -168,7 +171,10 @@ impl RunReport {
              them). `renkei-conformance` plays the toolkit's part against a hub it starts in-process ({} database): it converts \
              ebXML 2.1 metadata to ebRIM 3.0, assigns uniqueIds / entryUUIDs / patient ids as the toolkit does, emulates the \
              patient identity feed by registering a fresh regional patient id, sends each step over mutual TLS (MTOM for ITI-41 \
-             and ITI-43), and checks the expected status, error codes, ExpectedContents and XPath assertions.",
+             and ITI-43), and checks the expected status, error codes, ExpectedContents and XPath assertions. As the \
+             toolkit's metadata names its own sources and institutions, the submitting (demo) facility is allowed to act for \
+             any organisation (`[policy.allow_on_behalf_of]` = `[\"*\"]`, the setting meant for conformance tools). Add \
+             `--trace DIR` to keep every request and reply, `--only ID,ID` to run some tests (and what they depend on).",
             if self.database.is_empty() {
                 "sqlite"
             } else {
@@ -221,6 +227,40 @@ impl RunReport {
                 cell(&notes.join("; "))
             );
         }
+        let extra: Vec<(&TestResult, &StepResult)> = self
+            .tests
+            .iter()
+            .flat_map(|r| r.supplementary.iter().map(move |s| (r, s)))
+            .collect();
+        if !extra.is_empty() {
+            let _ = writeln!(md);
+            let _ = writeln!(md, "## Supplementary sections (not in index.idx)");
+            let _ = writeln!(md);
+            let _ = writeln!(
+                md,
+                "INDEX.md gives expected outcomes for these sections, but the test's index.idx does not list them, \
+                 so the toolkit does not run them and they are not part of the verdicts above."
+            );
+            let _ = writeln!(md);
+            let _ = writeln!(md, "| test | section:step | transaction | result |");
+            let _ = writeln!(md, "|---|---|---|---|");
+            for (r, s) in extra {
+                let result = match &s.outcome {
+                    Outcome::Pass => "pass".to_string(),
+                    Outcome::Fail(m) => format!("FAIL: {m}"),
+                    Outcome::NotEvaluated(m) => format!("not evaluated: {m}"),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {} | {}:{} | {} | {} |",
+                    r.id,
+                    cell(&s.section),
+                    cell(&s.step),
+                    s.transaction,
+                    cell(&result)
+                );
+            }
+        }
         let others: Vec<&TestResult> = self
             .tests
             .iter()
@@ -269,6 +309,7 @@ mod tests {
             title: format!("title {id}"),
             scope,
             steps,
+            supplementary: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -29,11 +29,28 @@ pub struct ReplayOptions {
     pub tests_dir: PathBuf,
     /// Test ids to run (plus the tests they read from); empty = every in-scope test.
     pub only: Vec<String>,
+    /// Where to write each step's request and reply (for debugging), if anywhere.
+    pub trace_dir: Option<PathBuf>,
 }
 
 /// The `nist-tests` folder of the shared conformance material.
 pub fn default_tests_dir() -> PathBuf {
     crate::xsd::conformance_dir().join("xds/nist-tests")
+}
+
+/// Starts the hub the replay runs against. The toolkit submits for many
+/// sources (its metadata names their sourceIds and authorInstitutions), so
+/// the demo facility is allowed to act for any organisation, as the hub's
+/// `[policy.allow_on_behalf_of]` provides for conformance tools.
+pub async fn start_hub() -> Result<TestHub> {
+    TestHub::start_with(|settings| {
+        // `init` issues the demo facility as <root>.10.1, next to repository <root>.2.
+        if let Some(root) = settings.repository_unique_id.strip_suffix(".2") {
+            let demo = format!("{root}.10.1");
+            settings.policy.allow_on_behalf_of(&demo, &["*"]);
+        }
+    })
+    .await
 }
 
 /// What one step left behind for later steps.
@@ -46,6 +63,8 @@ pub struct StepRecord {
     pub input: Option<String>,
     /// The reply body (the toolkit's `Result`).
     pub result: Option<String>,
+    /// ITI-41: the bytes sent under each document uniqueId.
+    pub documents: BTreeMap<String, Vec<u8>>,
 }
 
 type StepKey = (String, String, String);
@@ -72,6 +91,15 @@ impl Ledger {
             .and_then(|k| self.steps.get(k))
     }
 
+    /// The bytes an earlier ITI-41 step sent under this uniqueId.
+    fn submitted(&self, unique_id: &str) -> Option<&Vec<u8>> {
+        self.order
+            .iter()
+            .rev()
+            .filter_map(|k| self.steps.get(k))
+            .find_map(|r| r.documents.get(unique_id))
+    }
+
     fn put(&mut self, key: StepKey, rec: StepRecord) {
         self.order.retain(|k| *k != key);
         self.order.push(key.clone());
@@ -82,6 +110,9 @@ impl Ledger {
 /// The state of one test run: the toolkit's current patient id.
 struct TestState {
     patient_id: String,
+    /// Patient symbols left open by the test plan (`$patient_id1$`), each
+    /// bound to a fed patient id, as the toolkit's orchestration does.
+    open_patients: BTreeMap<String, String>,
 }
 
 /// The steps of the section being run, for `DataRef file="THIS"` assertions.
@@ -147,6 +178,10 @@ pub async fn replay(hub: &TestHub, opts: &ReplayOptions) -> Result<RunReport> {
     };
     let order = run_order(&selected, &cases);
     let mut replay = Replay::new(hub)?;
+    if let Some(dir) = &opts.trace_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        replay.trace_dir = Some(dir.clone());
+    }
     let mut results: HashMap<String, TestResult> = HashMap::new();
     for id in &order {
         let Some((tc, scope, title)) = cases.get(id) else {
@@ -179,6 +214,7 @@ pub async fn replay(hub: &TestHub, opts: &ReplayOptions) -> Result<RunReport> {
                 title: title.clone(),
                 scope: scope.clone(),
                 steps: Vec::new(),
+                supplementary: Vec::new(),
                 notes: Vec::new(),
             });
         }
@@ -283,6 +319,16 @@ fn from_result(r: Result<(), String>) -> Outcome {
     }
 }
 
+/// What a transaction step works from.
+#[derive(Clone, Copy)]
+struct StepCx<'a> {
+    tc: &'a TestCase,
+    section: &'a Section,
+    step: &'a TestStep,
+    tx: &'a Transaction,
+    symbols: &'a BTreeMap<String, String>,
+}
+
 /// The replay engine bound to one hub.
 pub struct Replay<'h> {
     hub: &'h TestHub,
@@ -291,6 +337,7 @@ pub struct Replay<'h> {
     patients: usize,
     /// Distinguishes this run's patient ids from any other run's.
     tag: String,
+    trace_dir: Option<PathBuf>,
 }
 
 impl<'h> Replay<'h> {
@@ -308,6 +355,7 @@ impl<'h> Replay<'h> {
             ledger: Ledger::default(),
             patients: 0,
             tag,
+            trace_dir: None,
         })
     }
 
@@ -331,14 +379,9 @@ impl<'h> Replay<'h> {
             title: tc.title.clone(),
             scope: Scope::InScope,
             steps: Vec::new(),
+            supplementary: Vec::new(),
             notes: Vec::new(),
         };
-        for s in tc.sections.iter().filter(|s| !s.indexed) {
-            result.notes.push(format!(
-                "section {} is not in index.idx; run because INDEX.md gives its expected outcome",
-                s.name
-            ));
-        }
         // The toolkit's session patient id: registered, fresh for each test.
         let patient_id = match self.new_patient(true).await {
             Ok(p) => p,
@@ -352,21 +395,34 @@ impl<'h> Replay<'h> {
                 return result;
             }
         };
-        let mut state = TestState { patient_id };
+        let mut state = TestState {
+            patient_id,
+            open_patients: BTreeMap::new(),
+        };
         for section in &tc.sections {
             let mut log = SectionLog { steps: Vec::new() };
             for step in &section.plan.steps {
                 let (label, outcome) = self
                     .run_step(tc, section, step, &mut state, &mut log, &mut result.notes)
                     .await;
-                result.steps.push(StepResult {
+                let r = StepResult {
                     section: section.name.clone(),
                     step: step.id.clone(),
                     transaction: label.to_string(),
                     outcome,
-                });
+                };
+                // Sections index.idx leaves out are not part of the test as the
+                // toolkit runs it; INDEX.md names them, so they run and are shown apart.
+                if section.indexed {
+                    result.steps.push(r);
+                } else {
+                    result.supplementary.push(r);
+                }
             }
         }
+        // Repeated sections (12345 runs its sections 13 times) repeat notes.
+        let mut seen = HashSet::new();
+        result.notes.retain(|n| seen.insert(n.clone()));
         result
     }
 
@@ -454,9 +510,16 @@ impl<'h> Replay<'h> {
             "$repuid$".to_string(),
             self.hub.settings.repository_unique_id.clone(),
         );
+        // Time symbols the toolkit fills in itself (UTC, DTM precision).
+        let now = chrono::Utc::now();
+        m.insert("$DATE$".to_string(), now.format("%Y%m%d").to_string());
+        m.insert("$now$".to_string(), now.format("%Y%m%d%H%M%S").to_string());
+        let last_year = now
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap_or(now);
         m.insert(
-            "$DATE$".to_string(),
-            chrono::Utc::now().format("%Y%m%d").to_string(),
+            "$lastyear$".to_string(),
+            last_year.format("%Y%m%d%H%M%S").to_string(),
         );
         for u in &ins.use_ids {
             m.insert(u.symbol.clone(), self.resolve_use_id(tc, section, u)?);
@@ -493,10 +556,14 @@ impl<'h> Replay<'h> {
                 );
             }
             StepAction::Nothing => {
-                return (
-                    "none",
-                    Outcome::NotEvaluated("step has no transaction".into()),
-                );
+                // A step with only an ExpectedStatus sends nothing; the toolkit
+                // records it as done.
+                self.ledger.put(key, StepRecord::default());
+                notes.push(format!(
+                    "{}:{}: step has no transaction (nothing sent or checked)",
+                    section.name, step.id
+                ));
+                return ("none", expect_success(step, "step without transaction"));
             }
         };
         let label = tx.kind.label();
@@ -513,12 +580,25 @@ impl<'h> Replay<'h> {
             transaction: tx.element.clone(),
             ..StepRecord::default()
         };
+        // `$now$` bounds a half-open time range (From <= t < To): let the
+        // clock pass the second of earlier updates, as it does between a
+        // person's toolkit runs.
+        if uses_now(tc, section, tx) {
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        }
         let symbols = match self.symbols(tc, section, &tx.ins) {
             Ok(s) => s,
             Err(e) => {
                 self.ledger.put(key, record);
                 return (label, Outcome::Fail(format!("not sent: {e}")));
             }
+        };
+        let cx = StepCx {
+            tc,
+            section,
+            step,
+            tx,
+            symbols: &symbols,
         };
         let sent = match tx.kind {
             TransactionKind::PatientIdentityFeed => match self.new_patient(true).await {
@@ -530,18 +610,11 @@ impl<'h> Replay<'h> {
                 Err(e) => Outcome::Fail(e),
             },
             TransactionKind::Register | TransactionKind::ProvideAndRegister => {
-                self.submit(tc, section, step, tx, state, &symbols, &mut record)
-                    .await
+                self.submit(cx, state, &mut record, notes).await
             }
-            TransactionKind::StoredQuery => {
-                self.query(tc, section, step, tx, &symbols, &mut record)
-                    .await
-            }
-            TransactionKind::Retrieve => {
-                self.retrieve(tc, section, step, tx, &symbols, &mut record)
-                    .await
-            }
-            TransactionKind::Http => self.http(tc, section, step, tx, state, &mut record).await,
+            TransactionKind::StoredQuery => self.query(cx, &mut record).await,
+            TransactionKind::Retrieve => self.retrieve(cx, &mut record, notes).await,
+            TransactionKind::Http => self.http(cx, state, &mut record).await,
             TransactionKind::Null => expect_success(step, "bookkeeping step"),
             TransactionKind::Unsupported => {
                 Outcome::NotEvaluated(format!("{} is not implemented", tx.element))
@@ -582,6 +655,17 @@ impl<'h> Replay<'h> {
                 )),
                 Some(Err(e)) => {
                     checks.push(Outcome::NotEvaluated(format!("Report {}: {e}", r.name)))
+                }
+            }
+        }
+        if let Some(dir) = &self.trace_dir {
+            let base = format!("{}_{}_{}", tc.id, section.name, step.id).replace(['/', ' '], "_");
+            for (suffix, text) in [("request", &record.input), ("reply", &record.result)] {
+                if let Some(t) = text {
+                    let path = dir.join(format!("{base}.{suffix}.xml"));
+                    if let Err(e) = std::fs::write(&path, t) {
+                        notes.push(format!("trace {}: {e}", path.display()));
+                    }
                 }
             }
         }
@@ -626,25 +710,55 @@ impl<'h> Replay<'h> {
         let root =
             Element::parse(text.trim_start()).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut root = convert::normalize(root).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Some ITI-41 metadata files hold the whole request; the documents
+        // come from the test plan, so keep only the metadata.
+        if root.is(vocab::XDS_B, "ProvideAndRegisterDocumentSetRequest") {
+            let inner = root
+                .elements()
+                .find(|e| e.is(vocab::LCM, "SubmitObjectsRequest"))
+                .cloned()
+                .ok_or_else(|| format!("{}: no lcm:SubmitObjectsRequest", path.display()))?;
+            root = inner;
+        }
         toolkit::substitute(&mut root, symbols);
         Ok(root)
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn submit(
         &mut self,
-        tc: &TestCase,
-        section: &Section,
-        step: &TestStep,
-        tx: &Transaction,
-        state: &TestState,
-        symbols: &BTreeMap<String, String>,
+        cx: StepCx<'_>,
+        state: &mut TestState,
         record: &mut StepRecord,
+        notes: &mut Vec<String>,
     ) -> Outcome {
+        let StepCx {
+            tc,
+            section,
+            step,
+            tx,
+            symbols,
+        } = cx;
         let mut root = match self.metadata(tc, section, tx, symbols) {
             Ok(r) => r,
             Err(e) => return Outcome::Fail(format!("not sent: {e}")),
         };
+        for symbol in toolkit::open_patient_symbols(&root) {
+            let pid = match state.open_patients.get(&symbol) {
+                Some(p) => p.clone(),
+                None => match self.new_patient(true).await {
+                    Ok(p) => {
+                        notes.push(format!(
+                            "{}:{}: {symbol} is bound by no UseReport; a fresh fed patient id stands in for it",
+                            section.name, step.id
+                        ));
+                        state.open_patients.insert(symbol.clone(), p.clone());
+                        p
+                    }
+                    Err(e) => return Outcome::Fail(e),
+                },
+            };
+            root.replace_text(&symbol, &pid);
+        }
         let patient = if tx.ins.no_patient_id {
             None
         } else if step.alt_patient_id {
@@ -685,6 +799,9 @@ impl<'h> Replay<'h> {
                     .get(id)
                     .cloned()
                     .unwrap_or_else(|| id.clone());
+                if let Some(uid) = toolkit::identifiers(&mut root).0.get(&final_id) {
+                    record.documents.insert(uid.clone(), bytes.clone());
+                }
                 let mime = root
                     .descendants()
                     .into_iter()
@@ -721,15 +838,14 @@ impl<'h> Replay<'h> {
         from_result(exchange::judge(&step.expected, &reply))
     }
 
-    async fn query(
-        &mut self,
-        tc: &TestCase,
-        section: &Section,
-        step: &TestStep,
-        tx: &Transaction,
-        symbols: &BTreeMap<String, String>,
-        record: &mut StepRecord,
-    ) -> Outcome {
+    async fn query(&mut self, cx: StepCx<'_>, record: &mut StepRecord) -> Outcome {
+        let StepCx {
+            tc,
+            section,
+            step,
+            tx,
+            symbols,
+        } = cx;
         let root = match self.metadata(tc, section, tx, symbols) {
             Ok(r) => r,
             Err(e) => return Outcome::Fail(format!("not sent: {e}")),
@@ -788,13 +904,17 @@ impl<'h> Replay<'h> {
 
     async fn retrieve(
         &mut self,
-        tc: &TestCase,
-        section: &Section,
-        step: &TestStep,
-        tx: &Transaction,
-        symbols: &BTreeMap<String, String>,
+        cx: StepCx<'_>,
         record: &mut StepRecord,
+        notes: &mut Vec<String>,
     ) -> Outcome {
+        let StepCx {
+            tc,
+            section,
+            step,
+            tx,
+            symbols,
+        } = cx;
         let root = match self.metadata(tc, section, tx, symbols) {
             Ok(r) => r,
             Err(e) => return Outcome::Fail(format!("not sent: {e}")),
@@ -830,6 +950,22 @@ impl<'h> Replay<'h> {
             let expected = find_file(&section.dir, &tc.dir, &rd.path).and_then(|p| {
                 std::fs::read(&p).map_err(|e| format!("reading {}: {e}", p.display()))
             });
+            // The repository owes back what was submitted under the uid; when
+            // the plan's reference file is another file, say so.
+            let expected = match (expected, self.ledger.submitted(&uid)) {
+                (Ok(file), Some(sent)) if file != *sent => {
+                    notes.push(format!(
+                        "{}:{}: ReferenceDocument {} is not the file submitted under {uid}; compared with the {} bytes submitted",
+                        section.name,
+                        step.id,
+                        rd.path,
+                        sent.len()
+                    ));
+                    Ok(sent.clone())
+                }
+                (_, Some(sent)) => Ok(sent.clone()),
+                (file, None) => file,
+            };
             checks.push(match (expected, docs.iter().find(|d| d.unique_id == uid)) {
                 (Err(e), _) => Outcome::NotEvaluated(format!("ReferenceDocument: {e}")),
                 (_, None) => Outcome::Fail(format!("document {uid} was not returned")),
@@ -873,13 +1009,17 @@ impl<'h> Replay<'h> {
 
     async fn http(
         &mut self,
-        tc: &TestCase,
-        section: &Section,
-        step: &TestStep,
-        tx: &Transaction,
+        cx: StepCx<'_>,
         state: &TestState,
         record: &mut StepRecord,
     ) -> Outcome {
+        let StepCx {
+            tc,
+            section,
+            step,
+            tx,
+            symbols: _,
+        } = cx;
         let Some(file) = &tx.ins.http_body_file else {
             return Outcome::Fail("not sent: HttpTransaction without BodyFile".into());
         };
@@ -918,6 +1058,16 @@ impl<'h> Replay<'h> {
         record.result = reply.body.clone();
         from_result(exchange::judge(&step.expected, &reply))
     }
+}
+
+/// Whether a step's metadata file uses the `$now$` time symbol.
+fn uses_now(tc: &TestCase, section: &Section, tx: &Transaction) -> bool {
+    tx.ins
+        .metadata_file
+        .as_deref()
+        .and_then(|f| find_file(&section.dir, &tc.dir, f).ok())
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .is_some_and(|t| t.contains("$now$"))
 }
 
 /// Steps that send nothing can only be expected to succeed.

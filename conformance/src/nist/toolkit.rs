@@ -135,6 +135,26 @@ pub fn identifiers(root: &mut Element) -> (BTreeMap<String, String>, BTreeMap<St
     (uids, pids)
 }
 
+/// `$symbol$` values still standing in patientId ExternalIdentifiers after
+/// substitution (patients the test plan expects its orchestration to supply).
+pub fn open_patient_symbols(root: &Element) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in root.descendants() {
+        if e.name == "ExternalIdentifier"
+            && e.attr("identificationScheme")
+                .is_some_and(vocab::is_patient_id_scheme)
+            && let Some(v) = e.attr("value")
+            && v.len() > 2
+            && v.starts_with('$')
+            && v.ends_with('$')
+            && !out.iter().any(|o| o == v)
+        {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
 const REGISTRY_OBJECTS: &[&str] = &[
     "ExtrinsicObject",
     "RegistryPackage",
@@ -151,8 +171,10 @@ const REFERENCE_ATTRS: &[&str] = &[
     "lid",
 ];
 
-/// `<AssignUuids/>`: every symbolic id becomes a fresh `urn:uuid:`, and
-/// references to it follow; returns symbolic id -> UUID.
+/// `<AssignUuids/>`: every object with a symbolic id gets a fresh
+/// `urn:uuid:` (each object its own, even where a file reuses a symbolic id
+/// for unrelated Classifications), and references follow the first object
+/// of that name; returns symbolic id -> UUID.
 pub fn assign_uuids(root: &mut Element) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     root.walk_mut(&mut |e| {
@@ -160,10 +182,8 @@ pub fn assign_uuids(root: &mut Element) -> BTreeMap<String, String> {
             && let Some(id) = e.attr("id")
             && !id.starts_with("urn:uuid:")
         {
-            let uuid = map
-                .entry(id.to_string())
-                .or_insert_with(|| format!("urn:uuid:{}", uuid::Uuid::new_v4()))
-                .clone();
+            let uuid = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+            map.entry(id.to_string()).or_insert_with(|| uuid.clone());
             e.set_attr("id", &uuid);
         }
     });
@@ -313,6 +333,30 @@ mod tests {
             uids.get("Document01").map(String::as_str),
             Some("Document01")
         );
+    }
+
+    #[test]
+    fn reused_symbolic_ids_still_give_distinct_uuids() {
+        let xml = r#"<l><ExtrinsicObject id="d"><Classification id="c1" classifiedObject="d"/></ExtrinsicObject><RegistryPackage id="s"><Classification id="c1" classifiedObject="s"/></RegistryPackage></l>"#;
+        let mut root = Element::parse(xml).unwrap();
+        let map = assign_uuids(&mut root);
+        let ids: Vec<&str> = root
+            .descendants()
+            .into_iter()
+            .filter(|e| e.name == "Classification")
+            .filter_map(|e| e.attr("id"))
+            .collect();
+        assert_eq!(ids.len(), 2);
+        assert_ne!(ids[0], ids[1]);
+        assert_eq!(map.get("c1").map(String::as_str), Some(ids[0]));
+    }
+
+    #[test]
+    fn open_patient_symbols_are_the_unbound_patient_ids() {
+        let mut root = Element::parse(SUB).unwrap();
+        assert_eq!(open_patient_symbols(&root), ["$patientid$"]);
+        force_patient_id(&mut root, "P1^^^&1.2&ISO");
+        assert!(open_patient_symbols(&root).is_empty());
     }
 
     #[test]

@@ -15,6 +15,7 @@ async fn unsupported_action_is_a_soap_fault() {
     assert_eq!(reply.status, 400);
     let text = reply.text();
     assert!(text.contains("ActionNotSupported"), "{text}");
+    conformance::xsd::validate(&text, conformance::xsd::Schema::SoapEnvelope).unwrap();
     // A registry action at the repository endpoint is not supported either.
     let reply = hub.client().unwrap().soap("/xds/repository", REGISTER, "<x/>").await.unwrap();
     assert!(reply.text().contains("ActionNotSupported"));

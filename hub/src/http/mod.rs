@@ -20,17 +20,71 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The facility behind this request, from the client certificate the TLS
 /// handshake verified. Re-checked on every request so a revocation or a
-/// suspension also stops connections that are already open.
+/// suspension also stops connections that are already open; a facility whose
+/// kind may use nothing under this path is refused before its body is read.
 pub fn authorize(req: &HttpRequest, state: &AppState) -> Result<PeerIdentity, HttpFailure> {
-    let peer = req
-        .conn_data::<PeerIdentity>()
-        .cloned()
-        .ok_or_else(|| HttpFailure::Forbidden("no client certificate was presented".into()))?;
+    checked_peer(req, state).map_err(HttpFailure::Forbidden)
+}
+
+/// [`authorize`] with the refusal as plain text (the admin API answers JSON).
+pub fn checked_peer(req: &HttpRequest, state: &AppState) -> Result<PeerIdentity, String> {
+    // Every refusal is audited (ATNA: node authentication failures, denials).
+    let refused = |facility: Option<&str>, transaction, reason: String| {
+        let address = req.peer_addr().map(|a| a.ip().to_string());
+        crate::auditing::refused(state, address, facility, transaction, &reason);
+        reason
+    };
+    let peer = req.conn_data::<PeerIdentity>().cloned().ok_or_else(|| {
+        refused(
+            None,
+            audit::Transaction::NodeAuthFailure,
+            "no client certificate was presented".to_string(),
+        )
+    })?;
+    state.trust.check_peer(&peer).map_err(|e| {
+        refused(
+            Some(&peer.facility_oid),
+            audit::Transaction::NodeAuthFailure,
+            e.to_string(),
+        )
+    })?;
+    let needed = crate::policy::Permission::for_path(req.path());
     state
-        .trust
-        .check_peer(&peer)
-        .map_err(|e| HttpFailure::Forbidden(e.to_string()))?;
+        .access
+        .check_any(&peer.facility_oid, needed, &format!("use {}", req.path()))
+        .map_err(|e| {
+            refused(
+                Some(&peer.facility_oid),
+                audit::Transaction::AccessDenied,
+                e.to_string(),
+            )
+        })?;
     Ok(peer)
+}
+
+/// Once the SOAP action is known: may this facility use it? Returns the
+/// registry's view of the sender (with whom it may submit for).
+pub fn permit(
+    peer: &PeerIdentity,
+    state: &AppState,
+    action: &str,
+) -> Result<::registry::Submitter, HttpFailure> {
+    if let Some(permission) = crate::policy::Permission::for_action(action) {
+        state
+            .access
+            .check(&peer.facility_oid, permission)
+            .map_err(|e| {
+                crate::auditing::refused(
+                    state,
+                    None,
+                    Some(&peer.facility_oid),
+                    audit::Transaction::AccessDenied,
+                    &format!("{action}: {e}"),
+                );
+                HttpFailure::Forbidden(e.to_string())
+            })?;
+    }
+    Ok(state.access.submitter(&peer.facility_oid))
 }
 
 /// Maps an ebRIM parse error: malformed XML is a SOAP Fault, well-formed but

@@ -23,8 +23,13 @@ async fn health(store: web::Data<Store>) -> HttpResponse {
     }
 }
 
-async fn metrics() -> HttpResponse {
+async fn metrics(
+    store: web::Data<Store>,
+    pki: web::Data<crate::pki_watch::PkiRuntime>,
+) -> HttpResponse {
+    let mut body = crate::metrics::render();
+    body.push_str(&pki.render_metrics(&store).await);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(crate::metrics::render())
+        .body(body)
 }

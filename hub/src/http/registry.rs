@@ -7,7 +7,6 @@ use crate::actions::*;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use ebrim::{ResponseStatus, XdsErrorCode};
-use registry::Submitter;
 
 pub async fn endpoint(
     req: HttpRequest,
@@ -28,8 +27,9 @@ pub async fn endpoint(
     };
     let relates = envelope.message_id.clone();
     let relates = relates.as_deref();
-    let submitter = Submitter {
-        facility_oid: peer.facility_oid.clone(),
+    let submitter = match super::permit(&peer, &state, &envelope.action) {
+        Ok(s) => s,
+        Err(f) => return f.into_response(relates),
     };
     match envelope.action.as_str() {
         ITI42 => {

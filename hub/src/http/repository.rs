@@ -36,14 +36,18 @@ pub async fn endpoint(
     };
     let relates = envelope.message_id.clone();
     let relates = relates.as_deref();
-    let submitter = Submitter {
-        facility_oid: peer.facility_oid.clone(),
+    let submitter = match super::permit(&peer, &state, &envelope.action) {
+        Ok(s) => s,
+        Err(f) => {
+            discard(&state, &incoming).await;
+            return f.into_response(relates);
+        }
     };
     match envelope.action.as_str() {
         ITI41 => provide(&state, incoming, submitter, relates).await,
         ITI43 => {
             discard(&state, &incoming).await;
-            retrieve(&state, incoming, relates).await
+            retrieve(&state, incoming, submitter, relates).await
         }
         other => {
             discard(&state, &incoming).await;
@@ -98,7 +102,12 @@ async fn provide(
     soap_response(ITI41_RESPONSE, relates, &body, incoming.mtom)
 }
 
-async fn retrieve(state: &AppState, incoming: Incoming, relates: Option<&str>) -> HttpResponse {
+async fn retrieve(
+    state: &AppState,
+    incoming: Incoming,
+    submitter: Submitter,
+    relates: Option<&str>,
+) -> HttpResponse {
     let request = match ebrim::parse::retrieve_document_set_request(
         &incoming.envelope,
         &state.ebrim_limits,
@@ -118,7 +127,7 @@ async fn retrieve(state: &AppState, incoming: Incoming, relates: Option<&str>) -
             };
         }
     };
-    let retrieval = state.repository.retrieve(request).await;
+    let retrieval = state.repository.retrieve(request, submitter).await;
     stream_retrieval(state, retrieval, relates)
 }
 

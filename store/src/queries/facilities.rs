@@ -154,3 +154,15 @@ pub fn revoked_certificates(conn: &mut AnyConnection) -> Result<Vec<CertificateR
         .select(CertificateRow::as_select())
         .load(conn)?)
 }
+
+/// Every certificate, by facility then age (operator listings and expiry metrics).
+pub fn all_certificates(conn: &mut AnyConnection) -> Result<Vec<CertificateRow>, StoreError> {
+    Ok(certificates::table
+        .order((
+            certificates::facility_oid,
+            certificates::created_at,
+            certificates::serial_hex,
+        ))
+        .select(CertificateRow::as_select())
+        .load(conn)?)
+}

@@ -2,6 +2,7 @@
 //! repository compose them inside one [`crate::Store::write`] closure.
 
 pub mod associations;
+pub mod audit;
 pub mod documents;
 pub mod facilities;
 pub mod filters;

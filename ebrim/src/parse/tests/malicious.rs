@@ -85,6 +85,27 @@ fn undefined_entities_and_bad_characters() {
     }
 }
 
+/// The character pre-scan works in chunks: a non-character may straddle
+/// a chunk boundary, and a control character may sit at either end.
+#[test]
+fn bad_characters_at_every_offset() {
+    for pad in 0..140 {
+        for bad in ["\u{FFFF}", "\u{FFFE}", "\u{1}", "\u{1F}"] {
+            let xml = format!(
+                r#"<lcm:SubmitObjectsRequest {BODY_NS}><rim:RegistryObjectList><rim:RegistryPackage id="{}{bad}"/></rim:RegistryObjectList></lcm:SubmitObjectsRequest>"#,
+                "p".repeat(pad)
+            );
+            assert_all_malformed(xml.as_bytes(), &format!("{bad:?} after {pad}"));
+        }
+        // U+FFFD and U+EFBF-like neighbours are fine.
+        let xml = format!(
+            r#"<lcm:SubmitObjectsRequest {BODY_NS}><rim:RegistryObjectList><rim:RegistryPackage id="{}\u{{FFFD}}\u{{EFBF}}\u{{F0000}}"/></rim:RegistryObjectList></lcm:SubmitObjectsRequest>"#,
+            "p".repeat(pad)
+        );
+        assert!(parse::submit_objects_request(xml.as_bytes(), &Limits::default()).is_ok());
+    }
+}
+
 #[test]
 fn deep_nesting_is_refused() {
     let depth = 10_000;

@@ -1,0 +1,169 @@
+//! The audit trail against a real database (SQLite, or PostgreSQL when
+//! RENKEI_TEST_DATABASE_URL is set): transactional appends, verification and
+//! retention.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use audit::{AuditEvent, AuditSource, Requestor, Transaction};
+use chrono::{Duration, Utc};
+use store::testing::TestDatabase;
+use store::{Store, StoreError};
+
+async fn fresh() -> (Store, TestDatabase) {
+    let db = TestDatabase::new().await.unwrap();
+    (db.open_store().await.unwrap(), db)
+}
+
+fn event(days_ago: i64) -> AuditEvent {
+    AuditEvent::new(Transaction::Iti18, Requestor::facility("1.2.392.1"))
+        .with_patient(Some("P1^^^&1.2&ISO".into()))
+        .at_time(Utc::now() - Duration::days(days_ago))
+}
+
+#[tokio::test]
+async fn a_rolled_back_action_leaves_no_record() {
+    let (store, _db) = fresh().await;
+    let source = AuditSource::unconfigured();
+    let result: Result<(), StoreError> = store
+        .write(move |conn| {
+            audit::append(conn, &source, &event(0))?;
+            Err(StoreError::Config("the action failed".into()))
+        })
+        .await;
+    assert!(result.is_err());
+    let report = audit::verify(&store).await.unwrap();
+    assert_eq!((report.checked, report.head_seq), (0, 0));
+    assert!(report.is_intact());
+}
+
+#[tokio::test]
+async fn concurrent_appends_form_one_chain() {
+    let (store, _db) = fresh().await;
+    let source = AuditSource::unconfigured();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (store, source) = (store.clone(), source.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..5 {
+                audit::record(&store, &source, vec![event(0)])
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let report = audit::verify(&store).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.checked, 40);
+}
+
+#[tokio::test]
+async fn retention_archives_forwarded_old_records_and_the_rest_still_verifies() {
+    let (store, _db) = fresh().await;
+    let source = AuditSource::unconfigured();
+    let events: Vec<AuditEvent> = [40, 35, 31, 2, 1].iter().map(|d| event(*d)).collect();
+    audit::record(&store, &source, events).await.unwrap();
+    let dest = "tls://arr.example:6514".to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let cutoff = Utc::now() - Duration::days(30);
+
+    // Nothing forwarded yet: nothing may be pruned.
+    let none = audit::retention::archive_and_prune(
+        &store,
+        cutoff,
+        std::slice::from_ref(&dest),
+        dir.path(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(none.rows, 0);
+
+    // The destination has the first two records only.
+    let d = dest.clone();
+    store
+        .write(move |conn| store::set_audit_cursor(conn, &d, 2))
+        .await
+        .unwrap();
+    let pruned = audit::retention::archive_and_prune(
+        &store,
+        cutoff,
+        std::slice::from_ref(&dest),
+        dir.path(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pruned.rows, 2);
+    let archive = std::fs::read_to_string(pruned.archive.unwrap()).unwrap();
+    let archived: Vec<audit::retention::ArchivedRow> = archive
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        archived.iter().map(|r| r.record.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+
+    let report = audit::verify(&store).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(
+        (report.pruned_seq, report.checked, report.head_seq),
+        (2, 3, 5)
+    );
+    // The archive continues into the remaining chain.
+    let first_left = store
+        .read(|conn| store::audit_rows_after(conn, 0, 1))
+        .await
+        .unwrap();
+    assert_eq!(first_left[0].prev_hash, archived[1].hash);
+
+    // Everything forwarded: only records older than the cutoff go.
+    let d = dest.clone();
+    store
+        .write(move |conn| store::set_audit_cursor(conn, &d, 5))
+        .await
+        .unwrap();
+    let pruned = audit::retention::archive_and_prune(
+        &store,
+        cutoff,
+        std::slice::from_ref(&dest),
+        dir.path(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pruned.rows, 1);
+    let report = audit::verify(&store).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!((report.pruned_seq, report.checked), (3, 2));
+}
+
+#[tokio::test]
+async fn search_filters_by_patient_facility_time_and_event() {
+    let (store, _db) = fresh().await;
+    let source = AuditSource::unconfigured();
+    let other = AuditEvent::new(Transaction::Iti43, Requestor::facility("1.2.392.2"))
+        .with_patient(Some("P2^^^&1.2&ISO".into()));
+    audit::record(&store, &source, vec![event(10), event(1), other])
+        .await
+        .unwrap();
+    let q = |f: fn(&mut audit::report::AuditQuery)| {
+        let mut query = audit::report::AuditQuery::default();
+        f(&mut query);
+        let store = store.clone();
+        async move { audit::report::search(&store, &query).await.unwrap() }
+    };
+    assert_eq!(
+        q(|q| q.patient = Some("P1^^^&1.2&ISO".into())).await.len(),
+        2
+    );
+    assert_eq!(q(|q| q.facility = Some("1.2.392.2".into())).await.len(), 1);
+    assert_eq!(q(|q| q.transaction = Some("ITI-43".into())).await.len(), 1);
+    assert_eq!(q(|q| q.event_id = Some("110112".into())).await.len(), 2);
+    assert_eq!(
+        q(|q| q.since = Some(Utc::now() - Duration::days(5)))
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(q(|q| q.limit = Some(1)).await.len(), 1);
+}

@@ -1,0 +1,278 @@
+//! `renkei-load`: benchmark corpus generator and load driver for a renkei hub.
+//!
+//! ```text
+//! renkei-load generate --data-dir D --patients 10000 --docs-per-patient 10            # straight into the store
+//! renkei-load generate --data-dir D --via-hub --url https://127.0.0.1:8443 --patients 50 --docs-per-patient 4
+//! renkei-load run --data-dir D --url https://127.0.0.1:8443 --tx find --patients 10000 \
+//!     --concurrency 8 --requests 2000 --server-pid PID [--json results.jsonl]
+//! ```
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use conformance::HubClient;
+use conformance::generator::{self, CorpusShape, Region};
+use conformance::load::{self, LoadPlan, Target, Transaction, Workload};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "renkei-load",
+    about = "Benchmark corpus generator and load driver for a renkei hub"
+)]
+struct Cli {
+    /// The hub's data directory (renkei.toml, database, demo client certificate).
+    #[arg(long, global = true, env = "RENKEI_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Initialise a data directory like `renkei init`, on the database given
+    /// (a PostgreSQL URL; `renkei init` always starts on SQLite).
+    Init {
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Fill the registry with a synthetic regional corpus.
+    Generate(GenerateArgs),
+    /// Drive one transaction against a running hub and report.
+    Run(RunArgs),
+}
+
+#[derive(Args, Clone)]
+struct CorpusArgs {
+    /// Local part of the regional patient ids: PREFIX00000042.
+    #[arg(long, default_value = "BENCH")]
+    prefix: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[command(flatten)]
+    corpus: CorpusArgs,
+    #[arg(long)]
+    patients: u64,
+    #[arg(long, default_value_t = 0)]
+    first_patient: u64,
+    #[arg(long, default_value_t = 10)]
+    docs_per_patient: u32,
+    #[arg(long, default_value_t = 1)]
+    docs_per_submission: u32,
+    /// Document size: real bytes via the hub, the recorded size otherwise.
+    #[arg(long, default_value_t = 10 * 1024)]
+    doc_bytes: usize,
+    /// Submissions per transaction (straight into the store).
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+    /// Submit through ITI-41 to a running hub instead of writing the store.
+    #[arg(long)]
+    via_hub: bool,
+    #[arg(long, default_value = "https://127.0.0.1:8443")]
+    url: String,
+    /// Submissions in flight (via the hub).
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// The facility of the client certificate (default: the demo clinic of `renkei init`).
+    #[arg(long)]
+    facility_oid: Option<String>,
+    /// Database URL instead of the one in renkei.toml.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    corpus: CorpusArgs,
+    #[arg(long, value_enum)]
+    tx: Transaction,
+    #[arg(long, default_value = "https://127.0.0.1:8443")]
+    url: String,
+    /// Client certificate directory (key.pem, cert.pem, ca.pem); default DIR/clients/demo-clinic.
+    #[arg(long)]
+    client_dir: Option<PathBuf>,
+    /// The facility of the client certificate (default: the demo clinic of `renkei init`).
+    #[arg(long)]
+    facility_oid: Option<String>,
+    /// Registered patients 0..N to pick from.
+    #[arg(long)]
+    patients: u64,
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    #[arg(long, default_value_t = 200)]
+    requests: u64,
+    #[arg(long, default_value_t = 20)]
+    warmup: u64,
+    /// Document size for iti41/iti43 (and the size recorded by iti42).
+    #[arg(long, default_value_t = 10 * 1024)]
+    doc_bytes: usize,
+    /// iti43: documents submitted first to retrieve; get: patients searched for entryUUIDs.
+    #[arg(long, default_value_t = 20)]
+    prepare: u64,
+    #[arg(long, default_value_t = 300)]
+    timeout_secs: u64,
+    /// The hub's process id: its CPU and RSS are reported.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Append the report as one JSON line to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Free-form label stored with the JSON report (backend, corpus size...).
+    #[arg(long, default_value = "")]
+    label: String,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    hub::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Init { database_url } => {
+                let report = hub::init::init(
+                    &cli.data_dir,
+                    hub::init::InitOptions {
+                        affinity_domain: None,
+                        database_url,
+                    },
+                )
+                .await?;
+                println!(
+                    "initialised {} (demo facility {})",
+                    cli.data_dir.display(),
+                    report.demo_facility_oid
+                );
+                Ok(())
+            }
+            Command::Generate(a) => generate(&cli.data_dir, a).await,
+            Command::Run(a) => run(&cli.data_dir, a).await,
+        }
+    })
+}
+
+/// The submitting facility: given, or the demo clinic `renkei init` creates
+/// (`<root>.10.1` where the affinity domain is `<root>.1`).
+fn facility_oid(settings: &hub::Settings, given: Option<&str>) -> String {
+    match given {
+        Some(oid) => oid.to_string(),
+        None => {
+            let root = settings
+                .affinity_domain
+                .strip_suffix(".1")
+                .unwrap_or(&settings.affinity_domain);
+            format!("{root}.10.1")
+        }
+    }
+}
+
+fn region(settings: &hub::Settings) -> Region {
+    Region {
+        affinity_domain: settings.affinity_domain.clone(),
+        repository_unique_id: settings.repository_unique_id.clone(),
+    }
+}
+
+async fn generate(dir: &std::path::Path, a: GenerateArgs) -> Result<()> {
+    let settings = hub::Settings::load(dir).context("reading the hub's configuration")?;
+    let url = a
+        .database_url
+        .clone()
+        .unwrap_or_else(|| settings.database_url.clone());
+    let store = store::Store::open(&url, 2)
+        .await
+        .context("opening the store")?;
+    let region = region(&settings);
+    let shape = CorpusShape {
+        seed: a.corpus.seed,
+        patient_prefix: a.corpus.prefix.clone(),
+        docs_per_patient: a.docs_per_patient,
+        docs_per_submission: a.docs_per_submission,
+        doc_bytes: a.doc_bytes,
+        // Through the hub, submissions must speak for the certificate's facility.
+        submitting_facility: a
+            .via_hub
+            .then(|| facility_oid(&settings, a.facility_oid.as_deref())),
+    };
+    let total = a.patients.saturating_mul(u64::from(a.docs_per_patient));
+    let bar = generator::progress_bar(total);
+    let summary = if a.via_hub {
+        let client = HubClient::from_dir(&a.url, &dir.join(hub::init::DEMO_CLIENT_DIR))?;
+        generator::via_hub::generate(
+            &client,
+            &store,
+            &region,
+            &shape,
+            a.first_patient,
+            a.patients,
+            a.concurrency,
+            &bar,
+        )
+        .await?
+    } else {
+        let opts = generator::direct::DirectOptions {
+            first_patient: a.first_patient,
+            patients: a.patients,
+            batch: a.batch,
+        };
+        generator::direct::generate(&store, &region, &shape, &opts, &bar).await?
+    };
+    bar.finish_and_clear();
+    println!(
+        "generated {} patients, {} submissions, {} document entries in {:.1}s ({:.0} entries/s, {:?} via {}), {} failed submissions",
+        summary.patients,
+        summary.submissions,
+        summary.document_entries,
+        summary.seconds,
+        summary.entries_per_second(),
+        store.backend(),
+        if a.via_hub { "ITI-41" } else { "the store" },
+        summary.failures
+    );
+    Ok(())
+}
+
+async fn run(dir: &std::path::Path, a: RunArgs) -> Result<()> {
+    let settings = hub::Settings::load(dir).context("reading the hub's configuration")?;
+    let client_dir = a
+        .client_dir
+        .clone()
+        .unwrap_or_else(|| dir.join(hub::init::DEMO_CLIENT_DIR));
+    let target = Target {
+        client: HubClient::from_dir(&a.url, &client_dir)?,
+        region: region(&settings),
+        patient_prefix: a.corpus.prefix.clone(),
+        patients: a.patients,
+        seed: a.corpus.seed,
+        facility_oid: facility_oid(&settings, a.facility_oid.as_deref()),
+    };
+    let workload = Workload::prepare(a.tx, target, a.doc_bytes, a.prepare).await?;
+    let plan = LoadPlan {
+        concurrency: a.concurrency,
+        requests: a.requests,
+        warmup: a.warmup,
+        timeout: Duration::from_secs(a.timeout_secs),
+    };
+    let report = load::run(workload, &plan, a.doc_bytes, a.server_pid).await?;
+    print!("{}", report.render());
+    if let Some(path) = &a.json {
+        let mut line = serde_json::to_value(&report)?;
+        if let Some(obj) = line.as_object_mut() {
+            obj.insert("label".into(), a.label.clone().into());
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        writeln!(f, "{line}")?;
+    }
+    Ok(())
+}

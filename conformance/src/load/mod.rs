@@ -1,0 +1,215 @@
+//! `renkei-load`: drives a running hub over mutual TLS at a chosen
+//! concurrency and reports throughput, latency percentiles, errors and the
+//! server's CPU and memory. Every run is bounded by a request count.
+
+pub mod server;
+pub mod stats;
+pub mod workload;
+
+pub use workload::{Target, Transaction, Workload};
+
+use anyhow::Result;
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How hard and how long to push.
+#[derive(Debug, Clone)]
+pub struct LoadPlan {
+    pub concurrency: usize,
+    /// Measured requests.
+    pub requests: u64,
+    /// Requests sent first and not measured (connections, caches).
+    pub warmup: u64,
+    /// One request may take at most this long before it counts as an error.
+    pub timeout: Duration,
+}
+
+/// The outcome of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub transaction: Transaction,
+    pub concurrency: usize,
+    pub doc_bytes: usize,
+    pub ok: u64,
+    pub errors: u64,
+    /// The first few error messages, for diagnosis.
+    pub error_samples: Vec<String>,
+    pub wall_seconds: f64,
+    /// Successful requests per second.
+    pub throughput_rps: f64,
+    /// Document payload moved per second (ITI-41 sent, ITI-43 received).
+    pub payload_mb_per_s: f64,
+    pub latency: stats::Latency,
+    pub server: Option<server::ServerUsage>,
+}
+
+struct Worker {
+    latencies_us: Vec<u64>,
+    errors: u64,
+    error_samples: Vec<String>,
+    payload: u64,
+}
+
+const ERROR_SAMPLES: usize = 5;
+
+async fn drive(
+    workload: Arc<Workload>,
+    next: Arc<AtomicU64>,
+    end: u64,
+    timeout: Duration,
+) -> Worker {
+    let mut w = Worker {
+        latencies_us: Vec::new(),
+        errors: 0,
+        error_samples: Vec::new(),
+        payload: 0,
+    };
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= end {
+            break;
+        }
+        let outcome = match workload.request(i) {
+            Ok(req) => {
+                let (bytes, min_reply) = (req.document_bytes, req.min_reply_bytes);
+                let started = Instant::now();
+                let sent = tokio::time::timeout(
+                    timeout,
+                    workload
+                        .target()
+                        .client
+                        .post(req.path, req.content_type, req.body),
+                )
+                .await;
+                let elapsed = started.elapsed();
+                match sent {
+                    Err(_) => Err(anyhow::anyhow!("timed out after {timeout:?}")),
+                    Ok(Err(e)) => Err(e),
+                    Ok(Ok(reply)) => workload::check(&reply, min_reply).map(|()| (elapsed, bytes)),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok((elapsed, bytes)) => {
+                w.latencies_us
+                    .push(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
+                w.payload += bytes;
+            }
+            Err(e) => {
+                w.errors += 1;
+                if w.error_samples.len() < ERROR_SAMPLES {
+                    w.error_samples.push(format!("{e:#}"));
+                }
+            }
+        }
+    }
+    w
+}
+
+async fn phase(
+    workload: &Arc<Workload>,
+    start: u64,
+    count: u64,
+    plan: &LoadPlan,
+) -> Result<Vec<Worker>> {
+    let next = Arc::new(AtomicU64::new(start));
+    let end = start.saturating_add(count);
+    let mut tasks = Vec::new();
+    for _ in 0..plan.concurrency.max(1) {
+        tasks.push(tokio::spawn(drive(
+            workload.clone(),
+            next.clone(),
+            end,
+            plan.timeout,
+        )));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await?);
+    }
+    Ok(out)
+}
+
+/// Runs `plan` against the prepared workload; `server_pid` is the hub's
+/// process, sampled during the measured phase.
+pub async fn run(
+    workload: Workload,
+    plan: &LoadPlan,
+    doc_bytes: usize,
+    server_pid: Option<u32>,
+) -> Result<LoadReport> {
+    let transaction = workload.transaction;
+    let workload = Arc::new(workload);
+    if plan.warmup > 0 {
+        phase(&workload, 0, plan.warmup, plan).await?;
+    }
+    let probe = server_pid.and_then(server::Probe::start);
+    let started = Instant::now();
+    let workers = phase(&workload, plan.warmup, plan.requests, plan).await?;
+    let wall = started.elapsed().as_secs_f64();
+    let server = match probe {
+        Some(p) => Some(p.finish().await),
+        None => None,
+    };
+    let mut lat = Vec::new();
+    let (mut errors, mut payload) = (0, 0);
+    let mut error_samples = Vec::new();
+    for w in workers {
+        lat.extend(w.latencies_us);
+        errors += w.errors;
+        payload += w.payload;
+        error_samples.extend(w.error_samples);
+    }
+    error_samples.truncate(ERROR_SAMPLES);
+    let ok = lat.len() as u64;
+    let per_s = |v: f64| if wall > 0.0 { v / wall } else { 0.0 };
+    Ok(LoadReport {
+        transaction,
+        concurrency: plan.concurrency,
+        doc_bytes,
+        ok,
+        errors,
+        error_samples,
+        wall_seconds: wall,
+        throughput_rps: per_s(ok as f64),
+        payload_mb_per_s: per_s(payload as f64 / 1_048_576.0),
+        latency: stats::Latency::of(&mut lat),
+        server,
+    })
+}
+
+impl LoadReport {
+    /// One human-readable line block.
+    pub fn render(&self) -> String {
+        let l = &self.latency;
+        let mut s = format!(
+            "{:?} c={} doc={}B: {} ok, {} errors in {:.2}s = {:.1} req/s, {:.1} MB/s payload\n  latency ms: mean {:.2} p50 {:.2} p95 {:.2} p99 {:.2} max {:.2}\n",
+            self.transaction,
+            self.concurrency,
+            self.doc_bytes,
+            self.ok,
+            self.errors,
+            self.wall_seconds,
+            self.throughput_rps,
+            self.payload_mb_per_s,
+            l.mean_ms,
+            l.p50_ms,
+            l.p95_ms,
+            l.p99_ms,
+            l.max_ms
+        );
+        if let Some(sv) = &self.server {
+            s.push_str(&format!(
+                "  server pid {}: cpu {:.2}s ({:.0}% of one core), rss start {:.1} MB, max {:.1} MB, end {:.1} MB\n",
+                sv.pid, sv.cpu_seconds, sv.cpu_percent, sv.rss_start_mb, sv.rss_max_mb, sv.rss_end_mb
+            ));
+        }
+        for e in &self.error_samples {
+            s.push_str(&format!("  error: {e}\n"));
+        }
+        s
+    }
+}

@@ -1,0 +1,118 @@
+//! The hub's resource use during a run, read from `/proc/<pid>` (Linux):
+//! CPU time (utime + stime) and resident memory, sampled while the run lasts.
+
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Kernel clock ticks per second for /proc times (USER_HZ, 100 on Linux x86 and arm).
+const TICKS_PER_SECOND: f64 = 100.0;
+const SAMPLE_EVERY: Duration = Duration::from_millis(50);
+
+/// What the server used during the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerUsage {
+    pub pid: u32,
+    /// CPU seconds (user + system) spent during the run.
+    pub cpu_seconds: f64,
+    /// CPU use relative to one core (200 % = both cores of a 2-core machine).
+    pub cpu_percent: f64,
+    pub rss_start_mb: f64,
+    pub rss_max_mb: f64,
+    pub rss_end_mb: f64,
+}
+
+/// CPU ticks (utime + stime) of a process.
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Resident set size in kB.
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Samples a process from [`Probe::start`] until [`Probe::finish`].
+pub struct Probe {
+    pid: u32,
+    ticks_start: u64,
+    rss_start: u64,
+    rss_max: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    sampler: tokio::task::JoinHandle<()>,
+    started: std::time::Instant,
+}
+
+impl Probe {
+    /// `None` if the process cannot be read.
+    pub fn start(pid: u32) -> Option<Probe> {
+        let ticks_start = cpu_ticks(pid)?;
+        let rss_start = rss_kb(pid)?;
+        let rss_max = Arc::new(AtomicU64::new(rss_start));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (m, s) = (rss_max.clone(), stop.clone());
+        let sampler = tokio::spawn(async move {
+            while !s.load(Ordering::Relaxed) {
+                if let Some(r) = rss_kb(pid) {
+                    m.fetch_max(r, Ordering::Relaxed);
+                }
+                tokio::time::sleep(SAMPLE_EVERY).await;
+            }
+        });
+        Some(Probe {
+            pid,
+            ticks_start,
+            rss_start,
+            rss_max,
+            stop,
+            sampler,
+            started: std::time::Instant::now(),
+        })
+    }
+
+    pub async fn finish(self) -> ServerUsage {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.sampler.await;
+        let wall = self.started.elapsed().as_secs_f64();
+        let ticks = cpu_ticks(self.pid).unwrap_or(self.ticks_start);
+        let rss_end = rss_kb(self.pid).unwrap_or(0);
+        let cpu_seconds = ticks.saturating_sub(self.ticks_start) as f64 / TICKS_PER_SECOND;
+        ServerUsage {
+            pid: self.pid,
+            cpu_seconds,
+            cpu_percent: if wall > 0.0 {
+                100.0 * cpu_seconds / wall
+            } else {
+                0.0
+            },
+            rss_start_mb: self.rss_start as f64 / 1024.0,
+            rss_max_mb: self.rss_max.load(Ordering::Relaxed).max(rss_end) as f64 / 1024.0,
+            rss_end_mb: rss_end as f64 / 1024.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_own_process() {
+        let me = std::process::id();
+        assert!(cpu_ticks(me).is_some());
+        assert!(rss_kb(me).is_some_and(|kb| kb > 0));
+        assert!(cpu_ticks(u32::MAX).is_none());
+    }
+}

@@ -1,0 +1,123 @@
+//! `renkei init`, `renkei serve`, `renkei patient`.
+
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use hub::config::{CONFIG_FILE, Settings};
+use std::path::Path;
+
+/// `--ca-algorithm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CaAlgorithm {
+    /// ECDSA P-256 (BCP 195, small and fast).
+    P256,
+    /// RSA 3072, for legacy participants.
+    Rsa3072,
+}
+
+impl From<CaAlgorithm> for hub::certs::KeyAlgorithm {
+    fn from(a: CaAlgorithm) -> Self {
+        match a {
+            CaAlgorithm::P256 => hub::certs::KeyAlgorithm::EcdsaP256,
+            CaAlgorithm::Rsa3072 => hub::certs::KeyAlgorithm::Rsa3072,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum PatientCommand {
+    /// Register a regional patient id so documents can be submitted for it.
+    Add { cx: String },
+}
+
+pub async fn init(dir: &Path, affinity_domain: Option<String>, ca: CaAlgorithm) -> Result<()> {
+    let report = hub::init::init_with_ca(
+        dir,
+        hub::init::InitOptions {
+            affinity_domain,
+            database_url: None,
+        },
+        ca.into(),
+    )
+    .await?;
+    println!("initialised {}", dir.display());
+    print_usage(&report.settings, &report.demo_client_dir);
+    Ok(())
+}
+
+pub async fn serve(
+    dir: &Path,
+    listen: Option<String>,
+    mllp_listen: Option<String>,
+    ops_listen: Option<String>,
+) -> Result<()> {
+    if !dir.join(CONFIG_FILE).exists() {
+        hub::init::init(dir, hub::init::InitOptions::default()).await?;
+        println!(
+            "initialised {} with a development CA and a demo facility",
+            dir.display()
+        );
+    }
+    let mut settings = Settings::load(dir)?;
+    if let Some(a) = listen {
+        settings.listen = a.parse().context("--listen")?;
+    }
+    if let Some(a) = mllp_listen {
+        settings.mllp_listen = a.parse().context("--mllp-listen")?;
+    }
+    if let Some(a) = ops_listen {
+        settings.ops_listen = a.parse().context("--ops-listen")?;
+    }
+    let demo = dir.join(hub::init::DEMO_CLIENT_DIR);
+    let hub = hub::build(settings.clone()).await?;
+    let mut shown = settings.clone();
+    shown.listen = hub.https_addr;
+    print_usage(&shown, &demo);
+    tokio::signal::ctrl_c().await?;
+    println!("stopping");
+    hub.stop().await;
+    Ok(())
+}
+
+pub async fn patient(dir: &Path, command: PatientCommand) -> Result<()> {
+    let settings = Settings::load(dir)?;
+    let store = store::Store::open(&settings.database_url, 1).await?;
+    match command {
+        PatientCommand::Add { cx } => {
+            let pid = ebrim::datatypes::PatientId::parse(&cx)
+                .map_err(|e| anyhow::anyhow!("{cx}: {e}"))?;
+            if pid.assigning_authority() != settings.affinity_domain {
+                anyhow::bail!(
+                    "{cx} is not in the affinity domain {}; regional ids look like ID^^^&{}&ISO",
+                    settings.affinity_domain,
+                    settings.affinity_domain
+                );
+            }
+            let id = pid.as_str().to_string();
+            let added = store
+                .write(move |conn| store::add_patient(conn, &id))
+                .await?;
+            println!(
+                "{} {}",
+                if added { "added" } else { "already known:" },
+                pid.as_str()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_usage(settings: &Settings, demo: &Path) {
+    let port = settings.listen.port();
+    println!(
+        "\nHTTPS (mutual TLS) on {listen}; ops on http://{ops}/health\n\
+         affinity domain: {aff}\nrepository: {repo}\n\n\
+         Try it with the demo facility's certificate:\n\
+         curl --cacert {d}/ca.pem --cert {d}/cert.pem --key {d}/key.pem \\\n  \
+         -H 'Content-Type: application/soap+xml' --data-binary @request.xml https://localhost:{port}/xds/registry\n",
+        listen = settings.listen,
+        ops = settings.ops_listen,
+        aff = settings.affinity_domain,
+        repo = settings.repository_unique_id,
+        d = demo.display(),
+    );
+}
