@@ -25,12 +25,13 @@ txs=${3:-500}
 ref=${REF_DB:-renkei_bench_ref}
 export PGHOST=${PGHOST:-127.0.0.1} PGUSER=${PGUSER:-postgres}
 here=$(cd "$(dirname "$0")" && pwd)
-migration=$(ls "$here"/../store/migrations/postgres/*/up.sql | head -1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 psql -q -d postgres -c "DROP DATABASE IF EXISTS $ref" -c "CREATE DATABASE $ref" >/dev/null
-psql -q -v ON_ERROR_STOP=1 -d "$ref" -f "$migration" >/dev/null
+for migration in $(ls "$here"/../store/migrations/postgres/*/up.sql | sort); do
+  psql -q -v ON_ERROR_STOP=1 -d "$ref" -f "$migration" >/dev/null
+done
 
 for t in patients registry_objects object_codes associations; do
   psql -q -v ON_ERROR_STOP=1 -d "$src" -c "\\copy $t TO '$work/$t.copy'"

@@ -35,7 +35,9 @@ impl SoapReply {
             .map_err(|f| anyhow::anyhow!("reply content type: {}", f.reason))?;
         match ct {
             soap::ContentType::Soap(_) => Ok((self.body.clone(), Vec::new())),
-            soap::ContentType::Mtom(soap::MtomContentType { boundary, start, .. }) => {
+            soap::ContentType::Mtom(soap::MtomContentType {
+                boundary, start, ..
+            }) => {
                 let mut reader =
                     soap::MultipartReader::new(&boundary, soap::MultipartLimits::default())?;
                 reader.push(self.body.clone());
@@ -43,7 +45,9 @@ impl SoapReply {
                 let mut parts: Vec<(Option<String>, Vec<u8>)> = Vec::new();
                 while let Some(ev) = reader.next_event()? {
                     match ev {
-                        soap::MultipartEvent::PartStart(h) => parts.push((h.content_id, Vec::new())),
+                        soap::MultipartEvent::PartStart(h) => {
+                            parts.push((h.content_id, Vec::new()))
+                        }
                         soap::MultipartEvent::Data(d) => {
                             if let Some(p) = parts.last_mut() {
                                 p.1.extend_from_slice(&d);
@@ -163,7 +167,11 @@ pub fn envelope(action: &str, body_xml: &str) -> String {
 }
 
 /// Builds an MTOM multipart/related package; attachments are (content-id, mime, bytes).
-pub fn mtom_package(action: &str, envelope: &str, attachments: &[(String, String, Vec<u8>)]) -> (String, Vec<u8>) {
+pub fn mtom_package(
+    action: &str,
+    envelope: &str,
+    attachments: &[(String, String, Vec<u8>)],
+) -> (String, Vec<u8>) {
     let boundary = format!("MIMEBoundary_{}", uuid::Uuid::new_v4().simple());
     let root = format!("root.{}@renkei.test", uuid::Uuid::new_v4().simple());
     let mut body = Vec::new();

@@ -67,7 +67,11 @@ impl DocSpec {
             title: "診療情報提供書".into(),
             class_code: code("57133-1", LOINC, "Referral note"),
             type_code: code("57133-1", LOINC, "Referral note"),
-            format_code: code("urn:ihe:iti:xds:2017:mimeTypeSufficient", IHE_FORMAT, "mimeType Sufficient"),
+            format_code: code(
+                "urn:ihe:iti:xds:2017:mimeTypeSufficient",
+                IHE_FORMAT,
+                "mimeType Sufficient",
+            ),
             confidentiality: vec![code("N", CONFIDENTIALITY, "normal")],
             event_codes: Vec::new(),
             healthcare_facility_type: code("clinic", REGION_CODES, "診療所"),
@@ -151,7 +155,9 @@ impl Submission {
     /// includes (`mtom = true`, attachments returned) or inline base64.
     pub fn provide_and_register_xml(&self, mtom: bool) -> (String, Vec<(String, String, Vec<u8>)>) {
         let sor = self.submit_objects_xml();
-        let mut x = String::from(r#"<xds:ProvideAndRegisterDocumentSetRequest xmlns:xds="urn:ihe:iti:xds-b:2007">"#);
+        let mut x = String::from(
+            r#"<xds:ProvideAndRegisterDocumentSetRequest xmlns:xds="urn:ihe:iti:xds-b:2007">"#,
+        );
         x.push_str(&sor);
         let mut attachments = Vec::new();
         for d in &self.documents {
@@ -164,7 +170,12 @@ impl Submission {
                 );
                 attachments.push((cid, d.mime_type.clone(), d.content.clone()));
             } else {
-                let _ = write!(x, r#"<xds:Document id="{}">{}</xds:Document>"#, d.id, base64(&d.content));
+                let _ = write!(
+                    x,
+                    r#"<xds:Document id="{}">{}</xds:Document>"#,
+                    d.id,
+                    base64(&d.content)
+                );
             }
         }
         x.push_str("</xds:ProvideAndRegisterDocumentSetRequest>");
@@ -181,13 +192,46 @@ impl Submission {
         let _ = write!(
             x,
             r#"<rim:Classification id="{id}-author" classificationScheme="urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d" classifiedObject="{id}" nodeRepresentation="">{}{}</rim:Classification>"#,
-            slot("authorPerson", &["^山田^太郎^^^^^^&1.2.392.200119.4.9999&ISO"]),
-            slot("authorInstitution", &[&format!("Demo Clinic^^^^^^^^^{}", self.source_id)])
+            slot(
+                "authorPerson",
+                &["^山田^太郎^^^^^^&1.2.392.200119.4.9999&ISO"]
+            ),
+            slot(
+                "authorInstitution",
+                &[&format!("Demo Clinic^^^^^^^^^{}", self.source_id)]
+            )
         );
-        classification(x, &format!("{id}-ct"), "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500", id, &code("57133-1", LOINC, "Referral note"));
-        external_id(x, &format!("{id}-uid"), "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8", id, &self.ss_unique_id, "XDSSubmissionSet.uniqueId");
-        external_id(x, &format!("{id}-src"), "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832", id, &self.source_id, "XDSSubmissionSet.sourceId");
-        external_id(x, &format!("{id}-pid"), "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446", id, &self.patient_id, "XDSSubmissionSet.patientId");
+        classification(
+            x,
+            &format!("{id}-ct"),
+            "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500",
+            id,
+            &code("57133-1", LOINC, "Referral note"),
+        );
+        external_id(
+            x,
+            &format!("{id}-uid"),
+            "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8",
+            id,
+            &self.ss_unique_id,
+            "XDSSubmissionSet.uniqueId",
+        );
+        external_id(
+            x,
+            &format!("{id}-src"),
+            "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832",
+            id,
+            &self.source_id,
+            "XDSSubmissionSet.sourceId",
+        );
+        external_id(
+            x,
+            &format!("{id}-pid"),
+            "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446",
+            id,
+            &self.patient_id,
+            "XDSSubmissionSet.patientId",
+        );
         x.push_str("</rim:RegistryPackage>");
         let _ = write!(
             x,
@@ -206,8 +250,16 @@ fn document_entry(x: &mut String, d: &DocSpec, patient_id: &str) {
     x.push_str(&slot("creationTime", &[&d.creation_time]));
     x.push_str(&slot("languageCode", &["ja-JP"]));
     if let Some(repo) = &d.registry_fields {
-        x.push_str(&slot("hash", &[&d.hash_override.clone().unwrap_or_else(|| d.sha1_hex())]));
-        x.push_str(&slot("size", &[&d.size_override.clone().unwrap_or_else(|| d.content.len().to_string())]));
+        x.push_str(&slot(
+            "hash",
+            &[&d.hash_override.clone().unwrap_or_else(|| d.sha1_hex())],
+        ));
+        x.push_str(&slot(
+            "size",
+            &[&d.size_override
+                .clone()
+                .unwrap_or_else(|| d.content.len().to_string())],
+        ));
         x.push_str(&slot("repositoryUniqueId", &[repo]));
     } else {
         if let Some(h) = &d.hash_override {
@@ -224,27 +276,95 @@ fn document_entry(x: &mut String, d: &DocSpec, patient_id: &str) {
         x.push_str(&slot("serviceStopTime", &[t]));
     }
     x.push_str(&slot("sourcePatientId", &[&d.source_patient_id]));
-    x.push_str(&slot("sourcePatientInfo", &[&format!("PID-3|{}", d.source_patient_id), "PID-5|山田^花子^^^", "PID-7|19560527", "PID-8|F"]));
-    let _ = write!(x, r#"<rim:Name><rim:LocalizedString xml:lang="ja-JP" value="{}"/></rim:Name>"#, esc(&d.title));
+    x.push_str(&slot(
+        "sourcePatientInfo",
+        &[
+            &format!("PID-3|{}", d.source_patient_id),
+            "PID-5|山田^花子^^^",
+            "PID-7|19560527",
+            "PID-8|F",
+        ],
+    ));
+    let _ = write!(
+        x,
+        r#"<rim:Name><rim:LocalizedString xml:lang="ja-JP" value="{}"/></rim:Name>"#,
+        esc(&d.title)
+    );
     let _ = write!(
         x,
         r#"<rim:Classification id="{id}-author" classificationScheme="urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d" classifiedObject="{id}" nodeRepresentation="">{}{}</rim:Classification>"#,
         slot("authorPerson", &[&d.author_person]),
         slot("authorInstitution", &[&d.author_institution])
     );
-    classification(x, &format!("{id}-class"), "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a", id, &d.class_code);
+    classification(
+        x,
+        &format!("{id}-class"),
+        "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a",
+        id,
+        &d.class_code,
+    );
     for (i, c) in d.confidentiality.iter().enumerate() {
-        classification(x, &format!("{id}-conf{i}"), "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f", id, c);
+        classification(
+            x,
+            &format!("{id}-conf{i}"),
+            "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f",
+            id,
+            c,
+        );
     }
     for (i, c) in d.event_codes.iter().enumerate() {
-        classification(x, &format!("{id}-event{i}"), "urn:uuid:2c6b8cb7-8b2a-4051-b291-b1ae6a575ef4", id, c);
+        classification(
+            x,
+            &format!("{id}-event{i}"),
+            "urn:uuid:2c6b8cb7-8b2a-4051-b291-b1ae6a575ef4",
+            id,
+            c,
+        );
     }
-    classification(x, &format!("{id}-format"), "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d", id, &d.format_code);
-    classification(x, &format!("{id}-hcft"), "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1", id, &d.healthcare_facility_type);
-    classification(x, &format!("{id}-ps"), "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead", id, &d.practice_setting);
-    classification(x, &format!("{id}-type"), "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983", id, &d.type_code);
-    external_id(x, &format!("{id}-pid"), "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427", id, patient_id, "XDSDocumentEntry.patientId");
-    external_id(x, &format!("{id}-uid"), "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab", id, &d.unique_id, "XDSDocumentEntry.uniqueId");
+    classification(
+        x,
+        &format!("{id}-format"),
+        "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d",
+        id,
+        &d.format_code,
+    );
+    classification(
+        x,
+        &format!("{id}-hcft"),
+        "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1",
+        id,
+        &d.healthcare_facility_type,
+    );
+    classification(
+        x,
+        &format!("{id}-ps"),
+        "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead",
+        id,
+        &d.practice_setting,
+    );
+    classification(
+        x,
+        &format!("{id}-type"),
+        "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983",
+        id,
+        &d.type_code,
+    );
+    external_id(
+        x,
+        &format!("{id}-pid"),
+        "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427",
+        id,
+        patient_id,
+        "XDSDocumentEntry.patientId",
+    );
+    external_id(
+        x,
+        &format!("{id}-uid"),
+        "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab",
+        id,
+        &d.unique_id,
+        "XDSDocumentEntry.uniqueId",
+    );
     x.push_str("</rim:ExtrinsicObject>");
 }
 
@@ -301,7 +421,10 @@ pub fn find_documents(patient_id: &str, return_type: &str) -> String {
     format!(
         r#"<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><query:ResponseOption returnType="{return_type}" returnComposedObjects="true"/><rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">{}{}</rim:AdhocQuery></query:AdhocQueryRequest>"#,
         slot("$XDSDocumentEntryPatientId", &[&format!("'{patient_id}'")]),
-        slot("$XDSDocumentEntryStatus", &["('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"])
+        slot(
+            "$XDSDocumentEntryStatus",
+            &["('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"]
+        )
     )
 }
 
@@ -319,7 +442,8 @@ pub fn stored_query(query_id: &str, return_type: &str, params: &[(&str, &str)]) 
 
 /// An ITI-43 request for documents of one repository.
 pub fn retrieve(repository_unique_id: &str, unique_ids: &[&str]) -> String {
-    let mut s = String::from(r#"<xds:RetrieveDocumentSetRequest xmlns:xds="urn:ihe:iti:xds-b:2007">"#);
+    let mut s =
+        String::from(r#"<xds:RetrieveDocumentSetRequest xmlns:xds="urn:ihe:iti:xds-b:2007">"#);
     for u in unique_ids {
         let _ = write!(
             s,

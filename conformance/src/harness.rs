@@ -29,7 +29,9 @@ impl TestHub {
     pub async fn start_with(adjust: impl FnOnce(&mut hub::Settings)) -> Result<TestHub> {
         hub::install_crypto_provider();
         let dir = tempfile::tempdir()?;
-        let db = TestDatabase::new().await.context("creating a test database")?;
+        let db = TestDatabase::new()
+            .await
+            .context("creating a test database")?;
         let report = init(
             dir.path(),
             InitOptions {

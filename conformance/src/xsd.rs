@@ -8,7 +8,10 @@ use std::process::{Command, Stdio};
 
 /// `../shared/conformance` relative to the workspace root.
 pub fn conformance_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/conformance"
+    ))
 }
 
 /// Schemas a response body can be validated against.
@@ -29,7 +32,9 @@ impl Schema {
         match self {
             Schema::RegistryResponse => s.join("ihe-iti/schema/ebRS/rs.xsd"),
             Schema::AdhocQueryResponse => s.join("ihe-iti/schema/ebRS/query.xsd"),
-            Schema::RetrieveDocumentSetResponse => s.join("ihe-iti/schema/IHE/XDS.b_DocumentRepository.xsd"),
+            Schema::RetrieveDocumentSetResponse => {
+                s.join("ihe-iti/schema/IHE/XDS.b_DocumentRepository.xsd")
+            }
             Schema::SoapEnvelope => s.join("w3c/soap-1.2-envelope.xsd"),
         }
     }
@@ -52,7 +57,10 @@ pub fn validate(xml: &str, schema: Schema) -> Result<()> {
     }
     let out = child.wait_with_output()?;
     if !out.status.success() {
-        bail!("XSD validation failed:\n{}\n--- document ---\n{xml}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "XSD validation failed:\n{}\n--- document ---\n{xml}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(())
 }
@@ -82,8 +90,15 @@ pub fn body_element(envelope: &str) -> Result<String> {
             decls.push_str(&attr);
         }
     }
-    let name_end = text.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(text.len());
-    Ok(format!("{}{}{}", &text[..name_end], decls, &text[name_end..]))
+    let name_end = text
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(text.len());
+    Ok(format!(
+        "{}{}{}",
+        &text[..name_end],
+        decls,
+        &text[name_end..]
+    ))
 }
 
 /// Rebuilds the XOP infoset for validation: every `<…:Include href="cid:X"/>`
@@ -94,7 +109,9 @@ pub fn inline_xop(xml: &str, parts: &[(String, bytes::Bytes)]) -> Result<String>
     let mut out = String::with_capacity(xml.len());
     let mut rest = xml;
     while let Some(start) = rest.find(":Include ") {
-        let open = rest[..start].rfind('<').ok_or_else(|| anyhow::anyhow!("malformed xop:Include"))?;
+        let open = rest[..start]
+            .rfind('<')
+            .ok_or_else(|| anyhow::anyhow!("malformed xop:Include"))?;
         let end = rest[start..]
             .find("/>")
             .map(|e| start + e + 2)

@@ -81,9 +81,7 @@ impl ObjectCore {
 
     /// The single value of a single-valued slot.
     pub fn slot_value(&self, name: &str) -> Option<&str> {
-        self.slot(name)
-            .and_then(|v| v.first())
-            .map(String::as_str)
+        self.slot(name).and_then(|v| v.first()).map(String::as_str)
     }
 
     /// Replace (or add) a slot, as the repository does for hash/size/repositoryUniqueId.

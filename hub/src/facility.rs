@@ -241,6 +241,15 @@ impl Participants {
         Ok(certs::OperatorCa::load(&self.pki_dir)?)
     }
 
+    /// What participants put in their trust store: the whole CA bundle the
+    /// hub trusts (old and new CA during a CA rollover).
+    fn trust_bundle(&self, ca: &certs::OperatorCa) -> String {
+        std::fs::read_to_string(self.pki_dir.join(certs::OperatorCa::CERT_FILE))
+            .ok()
+            .filter(|pem| certs::certs_from_pem(pem).is_ok())
+            .unwrap_or_else(|| ca.cert_pem().to_string())
+    }
+
     /// Admits a facility (active).
     pub async fn add_facility(
         &self,
@@ -387,7 +396,7 @@ impl Participants {
             certificate: CertificateRecord::from_row(&recorded, now),
             certificate_pem: issued.cert_pem.clone(),
             private_key_pem: issued.key_pem.clone(),
-            ca_pem: ca.cert_pem().to_string(),
+            ca_pem: self.trust_bundle(&ca),
         })
     }
 

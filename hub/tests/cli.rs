@@ -67,80 +67,247 @@ fn operator_workflow_on_a_data_dir() {
     assert!(refused(&dir, &["init"]).contains("already initialised"));
 
     // Admit a facility; bad input is refused with what to fix.
-    let admit = ["facility", "add", "--oid", HOSPITAL, "--name", "Minato Hospital", "--kind", "hospital"];
+    let admit = [
+        "facility",
+        "add",
+        "--oid",
+        HOSPITAL,
+        "--name",
+        "Minato Hospital",
+        "--kind",
+        "hospital",
+    ];
     ok(&dir, &admit);
     assert!(refused(&dir, &admit).contains("already registered"));
-    let e = refused(&dir, &["facility", "add", "--oid", "1.2.3", "--name", "X", "--kind", "dentist"]);
+    let e = refused(
+        &dir,
+        &[
+            "facility", "add", "--oid", "1.2.3", "--name", "X", "--kind", "dentist",
+        ],
+    );
     assert!(e.contains("care-facility"), "{e}");
-    let e = refused(&dir, &["facility", "add", "--oid", "1.2.x", "--name", "X", "--kind", "clinic"]);
+    let e = refused(
+        &dir,
+        &[
+            "facility", "add", "--oid", "1.2.x", "--name", "X", "--kind", "clinic",
+        ],
+    );
     assert!(e.contains("dotted decimal"), "{e}");
     let list = ok(&dir, &["facility", "list"]);
-    assert!(list.lines().any(|l| l.starts_with(HOSPITAL) && l.contains("hospital") && l.contains("active")), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(HOSPITAL) && l.contains("hospital") && l.contains("active")),
+        "{list}"
+    );
 
     // Issue: key (0600), certificate and CA written together.
-    let first = ok(&dir, &["certs", "issue", "--facility", HOSPITAL, "--out", out.to_str().unwrap()]);
+    let first = ok(
+        &dir,
+        &[
+            "certs",
+            "issue",
+            "--facility",
+            HOSPITAL,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     let first = serial_of(&first);
     assert_eq!(mode(&out.join("key.pem")), 0o600);
     let cert = std::fs::read_to_string(out.join("cert.pem")).unwrap();
-    let peer = certs::PeerIdentity::from_der(certs::certs_from_pem(&cert).unwrap()[0].as_ref()).unwrap();
+    let peer =
+        certs::PeerIdentity::from_der(certs::certs_from_pem(&cert).unwrap()[0].as_ref()).unwrap();
     assert_eq!(peer.facility_oid, HOSPITAL);
     assert_eq!(peer.serial_hex, first);
-    assert_eq!(std::fs::read_to_string(out.join("ca.pem")).unwrap(), ca.cert_pem());
+    assert_eq!(
+        std::fs::read_to_string(out.join("ca.pem")).unwrap(),
+        ca.cert_pem()
+    );
 
     // Nothing is overwritten, nothing half-written, nothing recorded on refusal.
     let key_before = std::fs::read(out.join("key.pem")).unwrap();
-    let e = refused(&dir, &["certs", "issue", "--facility", HOSPITAL, "--out", out.to_str().unwrap()]);
+    let e = refused(
+        &dir,
+        &[
+            "certs",
+            "issue",
+            "--facility",
+            HOSPITAL,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     assert!(e.contains("already exists"), "{e}");
     assert_eq!(std::fs::read(out.join("key.pem")).unwrap(), key_before);
     let nowhere = tmp.path().join("nowhere");
-    let e = refused(&dir, &["certs", "issue", "--facility", "1.2.3.4", "--out", nowhere.to_str().unwrap()]);
+    let e = refused(
+        &dir,
+        &[
+            "certs",
+            "issue",
+            "--facility",
+            "1.2.3.4",
+            "--out",
+            nowhere.to_str().unwrap(),
+        ],
+    );
     assert!(e.contains("not registered"), "{e}");
     assert!(!nowhere.exists());
     let signed = tmp.path().join("signed.pem");
-    let e = refused(&dir, &["certs", "sign-csr", "--facility", HOSPITAL, "--csr", &csr("csr-rsa1024.pem"), "--out", signed.to_str().unwrap()]);
+    let e = refused(
+        &dir,
+        &[
+            "certs",
+            "sign-csr",
+            "--facility",
+            HOSPITAL,
+            "--csr",
+            &csr("csr-rsa1024.pem"),
+            "--out",
+            signed.to_str().unwrap(),
+        ],
+    );
     assert!(e.contains("2048"), "{e}");
     assert!(!signed.exists());
-    assert_eq!(ok(&dir, &["certs", "list", "--facility", HOSPITAL]).lines().count(), 2);
+    assert_eq!(
+        ok(&dir, &["certs", "list", "--facility", HOSPITAL])
+            .lines()
+            .count(),
+        2
+    );
 
     // Rollover: a CSR-signed successor overlaps; a third one waits for a revocation.
-    let second = ok(&dir, &["certs", "sign-csr", "--facility", HOSPITAL, "--csr", &csr("csr-rsa2048-openssl.pem"), "--out", signed.to_str().unwrap()]);
+    let second = ok(
+        &dir,
+        &[
+            "certs",
+            "sign-csr",
+            "--facility",
+            HOSPITAL,
+            "--csr",
+            &csr("csr-rsa2048-openssl.pem"),
+            "--out",
+            signed.to_str().unwrap(),
+        ],
+    );
     let second = serial_of(&second);
-    assert!(std::fs::read_to_string(&signed).unwrap().contains("BEGIN CERTIFICATE"));
+    assert!(
+        std::fs::read_to_string(&signed)
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
     let third_dir = tmp.path().join("third");
-    let e = refused(&dir, &["certs", "issue", "--facility", HOSPITAL, "--out", third_dir.to_str().unwrap()]);
+    let e = refused(
+        &dir,
+        &[
+            "certs",
+            "issue",
+            "--facility",
+            HOSPITAL,
+            "--out",
+            third_dir.to_str().unwrap(),
+        ],
+    );
     assert!(e.contains(&first) && e.contains(&second), "{e}");
     assert!(!third_dir.exists());
 
     // Revoke one, then the rest; the list and the CRL say so.
     assert!(refused(&dir, &["certs", "revoke"]).contains("--serial"));
-    assert!(refused(&dir, &["certs", "revoke", "--serial", &first, "--reason", "stolen"]).contains("key-compromise"));
-    ok(&dir, &["certs", "revoke", "--serial", &first, "--reason", "superseded"]);
+    assert!(
+        refused(
+            &dir,
+            &["certs", "revoke", "--serial", &first, "--reason", "stolen"]
+        )
+        .contains("key-compromise")
+    );
+    ok(
+        &dir,
+        &[
+            "certs",
+            "revoke",
+            "--serial",
+            &first,
+            "--reason",
+            "superseded",
+        ],
+    );
     assert!(refused(&dir, &["certs", "revoke", "--serial", &first]).contains("already revoked"));
     let list = ok(&dir, &["certs", "list"]);
-    assert!(list.lines().any(|l| l.starts_with(&first) && l.contains("revoked")), "{list}");
-    assert!(list.lines().any(|l| l.starts_with(&second) && l.contains("valid")), "{list}");
-    ok(&dir, &["certs", "revoke", "--facility", HOSPITAL, "--reason", "cessation-of-operation"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(&first) && l.contains("revoked")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(&second) && l.contains("valid")),
+        "{list}"
+    );
+    ok(
+        &dir,
+        &[
+            "certs",
+            "revoke",
+            "--facility",
+            HOSPITAL,
+            "--reason",
+            "cessation-of-operation",
+        ],
+    );
     let crl_file = tmp.path().join("crl.pem");
     ok(&dir, &["certs", "crl", "--out", crl_file.to_str().unwrap()]);
-    let crl = certs::parse_crl(&std::fs::read_to_string(&crl_file).unwrap(), ca.cert_der()).unwrap();
+    let crl =
+        certs::parse_crl(&std::fs::read_to_string(&crl_file).unwrap(), ca.cert_der()).unwrap();
     assert!(crl.revoked_serials.contains(&first) && crl.revoked_serials.contains(&second));
 
     // Expiry report: the demo clinic's certificate expires in about two years.
     let soon = ok(&dir, &["certs", "expiring", "--within", "3650"]);
     assert!(soon.contains("valid") && !soon.contains(&first), "{soon}");
-    assert!(ok(&dir, &["certs", "expiring", "--within", "30"]).contains("no unrevoked certificate"));
+    assert!(
+        ok(&dir, &["certs", "expiring", "--within", "30"]).contains("no unrevoked certificate")
+    );
 
     // Suspension blocks issuance until reinstatement.
     ok(&dir, &["facility", "suspend", HOSPITAL]);
     assert!(ok(&dir, &["facility", "list"]).contains("suspended"));
-    let e = refused(&dir, &["certs", "issue", "--facility", HOSPITAL, "--out", third_dir.to_str().unwrap()]);
+    let e = refused(
+        &dir,
+        &[
+            "certs",
+            "issue",
+            "--facility",
+            HOSPITAL,
+            "--out",
+            third_dir.to_str().unwrap(),
+        ],
+    );
     assert!(e.contains("suspended"), "{e}");
     ok(&dir, &["facility", "reinstate", HOSPITAL]);
-    ok(&dir, &["certs", "issue", "--facility", HOSPITAL, "--out", third_dir.to_str().unwrap()]);
+    ok(
+        &dir,
+        &[
+            "certs",
+            "issue",
+            "--facility",
+            HOSPITAL,
+            "--out",
+            third_dir.to_str().unwrap(),
+        ],
+    );
 
     // A new server certificate replaces the old pair in place.
     let old = std::fs::read(pki.join("server.pem")).unwrap();
-    ok(&dir, &["certs", "server", "--dns", "hub.example.jp", "--ip", "192.0.2.10"]);
+    ok(
+        &dir,
+        &[
+            "certs",
+            "server",
+            "--dns",
+            "hub.example.jp",
+            "--ip",
+            "192.0.2.10",
+        ],
+    );
     assert_ne!(std::fs::read(pki.join("server.pem")).unwrap(), old);
     assert_eq!(mode(&pki.join("server-key.pem")), 0o600);
     certs::ReloadableServerCert::from_pem(

@@ -45,32 +45,36 @@ pub fn identity_errors(v: &ValidatedSubmission, submitter: &Submitter) -> Vec<Re
                 .map(|xon| ("DocumentEntry", d.entry_uuid.as_str(), xon))
         }));
     for (what, id, xon) in authors {
-        match institution_oid(xon) {
-            InstitutionId::None => {}
-            InstitutionId::Oid(oid) if may_name(submitter, &oid) => {}
-            InstitutionId::Oid(oid) => errors.push(
+        if let Err(organisation) = check_institution(submitter, xon) {
+            errors.push(
                 RegistryError::error(
                     Code::RegistryMetadataError,
                     format!(
-                        "{what} authorInstitution {xon:?} names organisation {oid}, not facility {own} that sent the request (its certificate); a facility submits only as itself unless the network operator allows it to act on behalf of {oid}",
+                        "{what} authorInstitution {xon:?} names organisation {organisation}, not facility {own} that sent the request (its certificate); write it as Name^^^^^^^^^{own}, or ask the network operator to allow acting on behalf of {organisation}",
                         own = submitter.facility_oid
                     ),
                 )
                 .at(id),
-            ),
-            InstitutionId::Unresolvable(authority) => errors.push(
-                RegistryError::error(
-                    Code::RegistryMetadataError,
-                    format!(
-                        "{what} authorInstitution {xon:?} identifies the organisation by a non-numeric id under {authority}, which cannot be matched to facility {own}; write it as Name^^^^^^^^^{own}",
-                        own = submitter.facility_oid
-                    ),
-                )
-                .at(id),
-            ),
+            );
         }
     }
     errors
+}
+
+/// Whether an authorInstitution XON may be named by the submitter; the
+/// organisation it names otherwise.
+fn check_institution(submitter: &Submitter, xon: &str) -> Result<(), String> {
+    match institution_oid(xon) {
+        InstitutionId::None => Ok(()),
+        // A local id (e.g. a ward) is judged by the authority that assigned it.
+        InstitutionId::Oid(oid) | InstitutionId::Unresolvable(oid) => {
+            if may_name(submitter, &oid) {
+                Ok(())
+            } else {
+                Err(oid)
+            }
+        }
+    }
 }
 
 /// Whether the submitter may name organisation `oid`.
@@ -168,6 +172,47 @@ mod tests {
         );
         // A local id without an authority names no OID.
         assert_eq!(institution_oid("Ward 3^^^^^^^^^W3"), None);
+    }
+
+    #[test]
+    fn institutions_are_checked_against_the_submitter() {
+        let clinic = submitter("1.2.392.200119.6.102.1310000001", &[]);
+        for ok in [
+            "Demo Clinic",
+            "Demo Clinic^^^^^^^^^1.2.392.200119.6.102.1310000001",
+            "Ward 3^^^^^^^^^1.2.392.200119.6.102.1310000001.3",
+            "みなと病院^^^^^&1.2.392.200119.6.102&ISO^^^^1310000001",
+            // A ward id assigned by the clinic itself.
+            "Ward 3^^^^^&1.2.392.200119.6.102.1310000001&ISO^^^^W3",
+        ] {
+            assert_eq!(check_institution(&clinic, ok), Ok(()), "{ok}");
+        }
+        for (claim, names) in [
+            (
+                "Other^^^^^^^^^1.2.392.200119.6.102.9999999999",
+                "1.2.392.200119.6.102.9999999999",
+            ),
+            (
+                "Other^^^^^&1.2.392.200119.6.102&ISO^^^^9999999999",
+                "1.2.392.200119.6.102.9999999999",
+            ),
+            ("Cleveland Clinic^^^^^&1.2.3&ISO^^^^CleveClin", "1.2.3"),
+            (
+                "Prefix^^^^^^^^^1.2.392.200119.6.102.13100000011",
+                "1.2.392.200119.6.102.13100000011",
+            ),
+        ] {
+            assert_eq!(
+                check_institution(&clinic, claim),
+                Err(names.to_string()),
+                "{claim}"
+            );
+        }
+        let tool = submitter("1.2.3.4", &[ANY_ORGANIZATION]);
+        assert_eq!(
+            check_institution(&tool, "Cleveland Clinic^^^^^&1.2.3&ISO^^^^CleveClin"),
+            Ok(())
+        );
     }
 
     #[test]

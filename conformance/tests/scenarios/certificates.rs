@@ -111,7 +111,10 @@ async fn get_json(client: &reqwest::Client, url: &str) -> (u16, serde_json::Valu
     let r = client.get(url).send().await.unwrap();
     let status = r.status().as_u16();
     let bytes = r.bytes().await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 /// POST a JSON body (or none): status and the body as text.
@@ -178,7 +181,13 @@ fn client_hello(version: [u8; 2]) -> Vec<u8> {
     body.extend_from_slice(&extensions);
     let mut handshake = vec![0x01, 0x00, (body.len() >> 8) as u8, body.len() as u8];
     handshake.extend(body);
-    let mut record = vec![0x16, 0x03, 0x01, (handshake.len() >> 8) as u8, handshake.len() as u8];
+    let mut record = vec![
+        0x16,
+        0x03,
+        0x01,
+        (handshake.len() >> 8) as u8,
+        handshake.len() as u8,
+    ];
     record.extend(handshake);
     record
 }
@@ -186,7 +195,9 @@ fn client_hello(version: [u8; 2]) -> Vec<u8> {
 /// Sends a raw ClientHello to the live port; returns what the hub answered
 /// before closing (or within 5 s).
 async fn raw_hello(hub: &TestHub, version: [u8; 2]) -> Vec<u8> {
-    let mut tcp = tokio::net::TcpStream::connect(hub.hub.https_addr).await.unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(hub.hub.https_addr)
+        .await
+        .unwrap();
     tcp.write_all(&client_hello(version)).await.unwrap();
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut answer)).await;
@@ -204,7 +215,9 @@ async fn handshakes_without_a_valid_certificate_are_refused_and_counted() {
 
     // A certificate for a registered facility, but from another CA.
     let foreign = OperatorCa::generate(KeyAlgorithm::EcdsaP256, "Some other CA", 365).unwrap();
-    let forged = foreign.issue_participant(&subject(&hub.facility_oid), 30).unwrap();
+    let forged = foreign
+        .issue_participant(&subject(&hub.facility_oid), 30)
+        .unwrap();
     let forger = client_with(&hub, forged.key_pem.as_deref().unwrap(), &forged.cert_pem);
     assert!(query_status(&forger, &hub).await.is_err());
 
@@ -232,13 +245,20 @@ async fn handshakes_without_a_valid_certificate_are_refused_and_counted() {
     let chatty = client_with(&hub, good.private_key_pem.as_deref().unwrap(), &long_chain);
     assert!(query_status(&chatty, &hub).await.is_err());
     // Control: the same certificate alone is served.
-    assert_eq!(query_status(&client_of(&hub, &good), &hub).await.unwrap(), 200);
+    assert_eq!(
+        query_status(&client_of(&hub, &good), &hub).await.unwrap(),
+        200
+    );
 
     // TLS 1.1 and 1.0 (rustls cannot speak them: a hand-made ClientHello).
     // The answer is a fatal alert, never a ServerHello.
     for version in [[0x03, 0x02], [0x03, 0x01]] {
         let answer = raw_hello(&hub, version).await;
-        assert_eq!(answer.first(), Some(&0x15), "alert record expected: {answer:?}");
+        assert_eq!(
+            answer.first(),
+            Some(&0x15),
+            "alert record expected: {answer:?}"
+        );
         assert_eq!(answer.get(5), Some(&2), "fatal alert expected: {answer:?}");
         assert!(!answer.windows(2).any(|w| w == [0x16, 0x03]), "{answer:?}");
     }
@@ -278,7 +298,10 @@ async fn revocation_reaches_new_and_open_connections_within_five_seconds() {
     // Revoked the way the CLI does it: in the database only, the running hub
     // learns it by itself.
     registry
-        .revoke_serial(&cert.certificate.serial, certs::RevocationReason::KeyCompromise)
+        .revoke_serial(
+            &cert.certificate.serial,
+            certs::RevocationReason::KeyCompromise,
+        )
         .await
         .unwrap();
     // The refusal arrives on the connection that is already open (a new
@@ -297,17 +320,27 @@ async fn revocation_reaches_new_and_open_connections_within_five_seconds() {
         }
     })
     .await;
-    assert!(refused.is_some(), "the open connection was still served after 5 s");
+    assert!(
+        refused.is_some(),
+        "the open connection was still served after 5 s"
+    );
     let refusal = refusal.into_inner().unwrap();
     assert!(refusal.contains("revoked"), "{refusal}");
     let (_, after) = get_json(&admin, &tls_url).await;
-    assert_eq!(completed(&after), completed(&before), "the client reconnected");
+    assert_eq!(
+        completed(&after),
+        completed(&before),
+        "the client reconnected"
+    );
 
     // A new connection with the revoked certificate fails in the handshake.
     assert!(query_status(&client_of(&hub, &cert), &hub).await.is_err());
     assert!(failures(&metrics(&hub).await, "revoked") >= 1.0);
     // The demo clinic's other certificate is untouched.
-    assert_eq!(query_status(&hub.client().unwrap(), &hub).await.unwrap(), 200);
+    assert_eq!(
+        query_status(&hub.client().unwrap(), &hub).await.unwrap(),
+        200
+    );
 
     // The CRL lists the serial with the reason and verifies with the operator CA.
     let crl = registry.crl(7).await.unwrap();
@@ -331,8 +364,15 @@ async fn suspension_isolates_a_facility_until_it_is_reinstated() {
         query_status(&open, &hub).await.ok() == Some(403)
     })
     .await;
-    assert!(refused.is_some(), "a suspended facility was still served after 5 s");
-    assert!(query_status(&client_of(&hub, &hospital), &hub).await.is_err());
+    assert!(
+        refused.is_some(),
+        "a suspended facility was still served after 5 s"
+    );
+    assert!(
+        query_status(&client_of(&hub, &hospital), &hub)
+            .await
+            .is_err()
+    );
     assert!(failures(&metrics(&hub).await, "facility_suspended") >= 1.0);
     // The rest of the region keeps working.
     assert_eq!(query_status(&clinic, &hub).await.unwrap(), 200);
@@ -376,13 +416,19 @@ async fn rollover_overlaps_two_certificates_and_refuses_a_third() {
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, OpsError::TooManyCertificates { .. }), "{text}");
+    assert!(
+        matches!(err, OpsError::TooManyCertificates { .. }),
+        "{text}"
+    );
     assert!(text.contains(&hospital.certificate.serial), "{text}");
 
     // Retiring the old one ends it, the successor carries on, and a new
     // rollover becomes possible.
     registry
-        .revoke_serial(&hospital.certificate.serial, certs::RevocationReason::Superseded)
+        .revoke_serial(
+            &hospital.certificate.serial,
+            certs::RevocationReason::Superseded,
+        )
         .await
         .unwrap();
     let ended = within(ENFORCED_WITHIN, || async {
@@ -414,7 +460,11 @@ async fn stored_count(hub: &TestHub, pid: &str) -> usize {
     let reply = hub
         .client()
         .unwrap()
-        .soap("/xds/registry", QUERY, &fixtures::find_documents(pid, "ObjectRef"))
+        .soap(
+            "/xds/registry",
+            QUERY,
+            &fixtures::find_documents(pid, "ObjectRef"),
+        )
         .await
         .unwrap();
     query_response(&reply).object_refs.len()
@@ -430,9 +480,17 @@ async fn a_facility_cannot_submit_as_another_one() {
     let sub = Submission::new(&pid, OTHER_OID).with(registered(&hub, b"a"));
     let r = register_xml(&clinic, &sub.submit_objects_xml()).await;
     assert_eq!(r.status, ResponseStatus::Failure);
-    assert!(codes(&r.errors).iter().all(|c| c == "XDSRegistryMetadataError"), "{:?}", r.errors);
     assert!(
-        r.errors.iter().any(|e| e.context.contains("sourceId") && e.context.contains(OTHER_OID)),
+        codes(&r.errors)
+            .iter()
+            .all(|c| c == "XDSRegistryMetadataError"),
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.context.contains("sourceId") && e.context.contains(OTHER_OID)),
         "{:?}",
         r.errors
     );
@@ -444,7 +502,11 @@ async fn a_facility_cannot_submit_as_another_one() {
     let sub = Submission::new(&pid, &hub.facility_oid).with(doc);
     let r = register_xml(&clinic, &sub.submit_objects_xml()).await;
     assert_eq!(r.status, ResponseStatus::Failure);
-    assert!(r.errors.iter().any(|e| e.context.contains(OTHER_OID)), "{:?}", r.errors);
+    assert!(
+        r.errors.iter().any(|e| e.context.contains(OTHER_OID)),
+        "{:?}",
+        r.errors
+    );
 
     // The same through ITI-41: refused, and nothing was stored.
     let mut doc = DocSpec::referral("Document01", &hub.facility_oid, b"c");
@@ -452,11 +514,20 @@ async fn a_facility_cannot_submit_as_another_one() {
     let (body, attachments) = Submission::new(&pid, OTHER_OID)
         .with(doc)
         .provide_and_register_xml(true);
-    let reply = clinic.mtom("/xds/repository", PNR, &body, &attachments).await.unwrap();
+    let reply = clinic
+        .mtom("/xds/repository", PNR, &body, &attachments)
+        .await
+        .unwrap();
     let r = registry_response(&reply);
     assert_eq!(r.status, ResponseStatus::Failure);
     assert!(!r.errors.is_empty());
-    assert!(codes(&r.errors).iter().all(|c| c == "XDSRegistryMetadataError"), "{:?}", r.errors);
+    assert!(
+        codes(&r.errors)
+            .iter()
+            .all(|c| c == "XDSRegistryMetadataError"),
+        "{:?}",
+        r.errors
+    );
     assert_eq!(stored_count(&hub, &pid).await, 0);
 
     // Speaking as itself (or a department arc under its OID) is accepted, and
@@ -563,6 +634,9 @@ async fn operator_admin_api_admits_issues_signs_and_revokes() {
     let (status, body) = get_json(&clinic, &url("/facilities")).await;
     assert_eq!(status, 403);
     assert!(body["error"].as_str().unwrap().contains("clinic"), "{body}");
+    // Percent-encoding the path does not get around the check.
+    let sneaky = format!("{}/%61dmin/facilities", hub.base_url);
+    assert_eq!(get_json(&clinic, &sneaky).await.0, 403);
     let (status, doc) = get_json(&admin, &url("/openapi.json")).await;
     assert_eq!(status, 200);
     assert!(doc["paths"]["/admin/facilities"].is_object());
@@ -575,22 +649,38 @@ async fn operator_admin_api_admits_issues_signs_and_revokes() {
     let (status, _) = post_json(&admin, &url("/facilities"), Some(&hospital)).await;
     assert_eq!(status, 409);
     for (bad, hint) in [
-        (j!({"oid": "1.2.x", "name": "A", "kind": "clinic"}), "dotted decimal"),
-        (j!({"oid": "1.2.3", "name": "A", "kind": "dentist"}), "care-facility"),
-        (j!({"oid": "1.2.3", "name": "x".repeat(65), "kind": "clinic"}), "64"),
+        (
+            j!({"oid": "1.2.x", "name": "A", "kind": "clinic"}),
+            "dotted decimal",
+        ),
+        (
+            j!({"oid": "1.2.3", "name": "A", "kind": "dentist"}),
+            "care-facility",
+        ),
+        (
+            j!({"oid": "1.2.3", "name": "x".repeat(65), "kind": "clinic"}),
+            "64",
+        ),
         (j!({"oid": "1.2.3"}), "JSON"),
     ] {
         let (status, text) = post_json(&admin, &url("/facilities"), Some(&bad)).await;
         assert_eq!(status, 400, "{bad}");
-        assert!(json(&text)["error"].as_str().unwrap().contains(hint), "{text}");
+        assert!(
+            json(&text)["error"].as_str().unwrap().contains(hint),
+            "{text}"
+        );
     }
 
     // Issue with a generated key; the certificate works for that facility.
     let issue_url = url(&format!("/facilities/{HOSPITAL_OID}/certificates"));
-    let (status, text) = post_json(&admin, &issue_url, Some(&j!({"common_name": "地域連携室"}))).await;
+    let (status, text) =
+        post_json(&admin, &issue_url, Some(&j!({"common_name": "地域連携室"}))).await;
     assert_eq!(status, 201, "{text}");
     let issued = json(&text);
-    let serial = issued["certificate"]["serial"].as_str().unwrap().to_string();
+    let serial = issued["certificate"]["serial"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let hospital_client = client_with(
         &hub,
         issued["private_key_pem"].as_str().unwrap(),
@@ -606,20 +696,46 @@ async fn operator_admin_api_admits_issues_signs_and_revokes() {
     let before = participants(&hub).certificates(None).await.unwrap().len();
     let garbage = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
     for (target, body, status, hint) in [
-        (HOSPITAL_OID, j!({"csr_pem": csr("csr-rsa1024.pem")}), 400, "2048"),
-        (HOSPITAL_OID, j!({"csr_pem": csr("csr-secp256k1.pem")}), 400, "unsupported"),
-        (HOSPITAL_OID, j!({"csr_pem": csr("csr-rsa2048-sha1.pem")}), 400, "sha"),
+        (
+            HOSPITAL_OID,
+            j!({"csr_pem": csr("csr-rsa1024.pem")}),
+            400,
+            "2048",
+        ),
+        (
+            HOSPITAL_OID,
+            j!({"csr_pem": csr("csr-secp256k1.pem")}),
+            400,
+            "unsupported",
+        ),
+        (
+            HOSPITAL_OID,
+            j!({"csr_pem": csr("csr-rsa2048-sha1.pem")}),
+            400,
+            "sha",
+        ),
         (HOSPITAL_OID, j!({"csr_pem": garbage}), 400, "request"),
-        (OTHER_OID, j!({"csr_pem": csr("csr-rsa2048-openssl.pem")}), 404, "not registered"),
+        (
+            OTHER_OID,
+            j!({"csr_pem": csr("csr-rsa2048-openssl.pem")}),
+            404,
+            "not registered",
+        ),
         (HOSPITAL_OID, j!({"validity_days": 4000}), 400, "825"),
         (HOSPITAL_OID, j!({"colour": "blue"}), 400, "JSON"),
     ] {
         let target_url = url(&format!("/facilities/{target}/certificates"));
         let (got, text) = post_json(&admin, &target_url, Some(&body)).await;
         assert_eq!(got, status, "{body}: {text}");
-        assert!(text.to_lowercase().contains(&hint.to_lowercase()), "{body}: {text}");
+        assert!(
+            text.to_lowercase().contains(&hint.to_lowercase()),
+            "{body}: {text}"
+        );
     }
-    assert_eq!(participants(&hub).certificates(None).await.unwrap().len(), before);
+    assert_eq!(
+        participants(&hub).certificates(None).await.unwrap().len(),
+        before
+    );
 
     // Sign a CSR: the participant keeps its key, so none comes back.
     let csr_body = j!({"csr_pem": csr("csr-rsa2048-openssl.pem")});
@@ -627,7 +743,12 @@ async fn operator_admin_api_admits_issues_signs_and_revokes() {
     assert_eq!(status, 201, "{text}");
     let signed = json(&text);
     assert!(signed.get("private_key_pem").is_none());
-    assert!(signed["certificate_pem"].as_str().unwrap().contains("BEGIN CERTIFICATE"));
+    assert!(
+        signed["certificate_pem"]
+            .as_str()
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
     // Two valid certificates now: a third waits for a revocation.
     let (status, text) = post_json(&admin, &issue_url, None).await;
     assert_eq!(status, 409, "{text}");
@@ -635,13 +756,23 @@ async fn operator_admin_api_admits_issues_signs_and_revokes() {
 
     // Expiry report and listing.
     let (_, soon) = get_json(&admin, &url("/certificates?expiring_within_days=3650")).await;
-    assert!(soon.as_array().unwrap().iter().any(|c| c["serial"] == serial.as_str()));
-    let (_, listed) = get_json(&admin, &url(&format!("/certificates?facility={HOSPITAL_OID}"))).await;
+    assert!(
+        soon.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["serial"] == serial.as_str())
+    );
+    let (_, listed) = get_json(
+        &admin,
+        &url(&format!("/certificates?facility={HOSPITAL_OID}")),
+    )
+    .await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
 
     // Revocation through the API is enforced on the open connection.
     let revoke_url = url(&format!("/certificates/{serial}/revoke"));
-    let (status, text) = post_json(&admin, &revoke_url, Some(&j!({"reason": "key-compromise"}))).await;
+    let (status, text) =
+        post_json(&admin, &revoke_url, Some(&j!({"reason": "key-compromise"}))).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(json(&text)["status"], "revoked");
     let refused = within(ENFORCED_WITHIN, || async {
@@ -658,14 +789,24 @@ async fn operator_admin_api_admits_issues_signs_and_revokes() {
     assert_eq!(status, 409, "the operator must not lock itself out");
 
     // Suspend and reinstate through the API.
-    let (status, _) = post_json(&admin, &url(&format!("/facilities/{}/suspend", hub.facility_oid)), None).await;
+    let (status, _) = post_json(
+        &admin,
+        &url(&format!("/facilities/{}/suspend", hub.facility_oid)),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let isolated = within(ENFORCED_WITHIN, || async {
         query_status(&hub.client().unwrap(), &hub).await.is_err()
     })
     .await;
     assert!(isolated.is_some());
-    let (status, _) = post_json(&admin, &url(&format!("/facilities/{}/reinstate", hub.facility_oid)), None).await;
+    let (status, _) = post_json(
+        &admin,
+        &url(&format!("/facilities/{}/reinstate", hub.facility_oid)),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let back = within(ENFORCED_WITHIN, || async {
         query_status(&hub.client().unwrap(), &hub).await.ok() == Some(200)
@@ -674,9 +815,21 @@ async fn operator_admin_api_admits_issues_signs_and_revokes() {
     assert!(back.is_some());
 
     // The CRL is served as PEM and lists the revoked serial.
-    let crl = admin.get(url("/crl")).send().await.unwrap().text().await.unwrap();
+    let crl = admin
+        .get(url("/crl"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let ca = OperatorCa::load(&hub.settings.pki_dir()).unwrap();
-    assert!(certs::parse_crl(&crl, ca.cert_der()).unwrap().revoked_serials.contains(&serial));
+    assert!(
+        certs::parse_crl(&crl, ca.cert_der())
+            .unwrap()
+            .revoked_serials
+            .contains(&serial)
+    );
 
     // Facility detail shows both certificates with their status.
     let (_, detail) = get_json(&admin, &url(&format!("/facilities/{HOSPITAL_OID}"))).await;
@@ -735,25 +888,43 @@ async fn server_certificate_and_ca_bundle_are_replaced_without_restart() {
 
     // What `renkei certs server` does: a new pair written into the data dir.
     let next = ca
-        .issue_server(&["localhost".to_string()], &["127.0.0.1".parse().unwrap()], 30)
+        .issue_server(
+            &["localhost".to_string()],
+            &["127.0.0.1".parse().unwrap()],
+            30,
+        )
         .unwrap();
     let write = |name: &str, text: &str, mode: u32| {
-        certs::write_file_atomically(&pki.join(name), text.as_bytes(), mode, certs::WriteMode::Replace)
-            .unwrap()
+        certs::write_file_atomically(
+            &pki.join(name),
+            text.as_bytes(),
+            mode,
+            certs::WriteMode::Replace,
+        )
+        .unwrap()
     };
-    write("server-key.pem", next.key_pem.as_deref().unwrap(), certs::PRIVATE_FILE_MODE);
+    write(
+        "server-key.pem",
+        next.key_pem.as_deref().unwrap(),
+        certs::PRIVATE_FILE_MODE,
+    );
     write("server.pem", &next.cert_pem, certs::PUBLIC_FILE_MODE);
     let expected = certs::certs_from_pem(&next.cert_pem).unwrap()[0].to_vec();
     let switched = within(Duration::from_secs(10), || async {
         presented_certificate(&hub).await == expected
     })
     .await;
-    assert!(switched.is_some(), "the new server certificate was not served");
+    assert!(
+        switched.is_some(),
+        "the new server certificate was not served"
+    );
 
     // CA rollover: a participant certificate from a new CA is refused until
     // the new CA joins the trusted bundle, then accepted.
     let next_ca = OperatorCa::generate(KeyAlgorithm::Rsa3072, "renkei operator CA 2", 365).unwrap();
-    let c = next_ca.issue_participant(&subject(&hub.facility_oid), 30).unwrap();
+    let c = next_ca
+        .issue_participant(&subject(&hub.facility_oid), 30)
+        .unwrap();
     let client = client_with(&hub, c.key_pem.as_deref().unwrap(), &c.cert_pem);
     assert!(query_status(&client, &hub).await.is_err());
     let bundle = format!("{}{}", ca.cert_pem(), next_ca.cert_pem());
@@ -762,9 +933,15 @@ async fn server_certificate_and_ca_bundle_are_replaced_without_restart() {
         query_status(&client, &hub).await.ok() == Some(200)
     })
     .await;
-    assert!(trusted.is_some(), "the new CA was not trusted after the bundle changed");
+    assert!(
+        trusted.is_some(),
+        "the new CA was not trusted after the bundle changed"
+    );
     // Certificates of the first CA still work during the rollover.
-    assert_eq!(query_status(&hub.client().unwrap(), &hub).await.unwrap(), 200);
+    assert_eq!(
+        query_status(&hub.client().unwrap(), &hub).await.unwrap(),
+        200
+    );
     hub.stop().await;
 }
 
@@ -774,7 +951,10 @@ async fn metrics_report_days_until_certificates_expire() {
     let m = metrics(&hub).await;
     let server = metric_value(&m, "renkei_server_certificate_expiry_days").unwrap();
     assert!(server > 700.0 && server < 826.0, "{server}");
-    let serial = participants(&hub).certificates(Some(&hub.facility_oid)).await.unwrap()[0]
+    let serial = participants(&hub)
+        .certificates(Some(&hub.facility_oid))
+        .await
+        .unwrap()[0]
         .serial
         .clone();
     let series = format!(

@@ -19,7 +19,11 @@ pub fn registry_response(reply: &SoapReply) -> RegistryResponse {
 pub fn query_response(reply: &SoapReply) -> AdhocQueryResponse {
     assert_eq!(reply.status, 200, "HTTP status; body: {}", reply.text());
     let env = String::from_utf8(reply.envelope().unwrap().to_vec()).unwrap();
-    xsd::validate(&xsd::body_element(&env).unwrap(), Schema::AdhocQueryResponse).unwrap();
+    xsd::validate(
+        &xsd::body_element(&env).unwrap(),
+        Schema::AdhocQueryResponse,
+    )
+    .unwrap();
     ebrim::parse::adhoc_query_response(env.as_bytes()).unwrap()
 }
 

@@ -3,8 +3,8 @@
 //! spoken to as a participant would: SOAP 1.2 over mutual TLS, MTOM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod certificates;
 mod audit;
+mod certificates;
 mod common;
 mod provide_and_retrieve;
 mod register_and_query;

@@ -14,7 +14,12 @@ fn registered(hub: &TestHub, id: &str, content: &[u8]) -> DocSpec {
 
 async fn register(hub: &TestHub, sub: &Submission) -> ebrim::parse::RegistryResponse {
     let client = hub.client().unwrap();
-    registry_response(&client.soap("/xds/registry", REGISTER, &sub.submit_objects_xml()).await.unwrap())
+    registry_response(
+        &client
+            .soap("/xds/registry", REGISTER, &sub.submit_objects_xml())
+            .await
+            .unwrap(),
+    )
 }
 
 async fn query(hub: &TestHub, body: &str) -> ebrim::parse::AdhocQueryResponse {
@@ -26,7 +31,9 @@ fn entry_uuid_of(q: &ebrim::parse::AdhocQueryResponse, unique_id: &str) -> Strin
     q.objects
         .iter()
         .find_map(|o| match o {
-            ebrim::RegistryObject::ExtrinsicObject(e) if e.core.external_id(DE_UNIQUE_ID) == Some(unique_id) => {
+            ebrim::RegistryObject::ExtrinsicObject(e)
+                if e.core.external_id(DE_UNIQUE_ID) == Some(unique_id) =>
+            {
                 Some(e.core.id.clone())
             }
             _ => None,
@@ -42,7 +49,9 @@ async fn register_then_find_by_class_code_and_time_range() {
     let mut b = registered(&hub, "Document02", b"b");
     b.class_code = fixtures::code("18842-5", fixtures::LOINC, "Discharge summary");
     b.creation_time = "20250101".into();
-    let sub = Submission::new(&pid, &hub.facility_oid).with(a.clone()).with(b.clone());
+    let sub = Submission::new(&pid, &hub.facility_oid)
+        .with(a.clone())
+        .with(b.clone());
     let r = register(&hub, &sub).await;
     assert_eq!(r.status, ResponseStatus::Success, "{:?}", r.errors);
 
@@ -54,8 +63,14 @@ async fn register_then_find_by_class_code_and_time_range() {
         "LeafClass",
         &[
             ("$XDSDocumentEntryPatientId", &format!("'{pid}'")),
-            ("$XDSDocumentEntryStatus", "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"),
-            ("$XDSDocumentEntryClassCode", &format!("('18842-5^^{}')", fixtures::LOINC)),
+            (
+                "$XDSDocumentEntryStatus",
+                "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')",
+            ),
+            (
+                "$XDSDocumentEntryClassCode",
+                &format!("('18842-5^^{}')", fixtures::LOINC),
+            ),
         ],
     );
     let q = query(&hub, &by_class).await;
@@ -67,7 +82,10 @@ async fn register_then_find_by_class_code_and_time_range() {
         "ObjectRef",
         &[
             ("$XDSDocumentEntryPatientId", &format!("'{pid}'")),
-            ("$XDSDocumentEntryStatus", "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"),
+            (
+                "$XDSDocumentEntryStatus",
+                "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')",
+            ),
             ("$XDSDocumentEntryCreationTimeFrom", "20260101"),
             ("$XDSDocumentEntryCreationTimeTo", "20270101"),
         ],
@@ -81,7 +99,15 @@ async fn replacement_deprecates_the_original() {
     let hub = TestHub::start().await.unwrap();
     let pid = hub.add_patient("Q2").await.unwrap();
     let original = registered(&hub, "Document01", b"v1");
-    assert_eq!(register(&hub, &Submission::new(&pid, &hub.facility_oid).with(original.clone())).await.status, ResponseStatus::Success);
+    assert_eq!(
+        register(
+            &hub,
+            &Submission::new(&pid, &hub.facility_oid).with(original.clone())
+        )
+        .await
+        .status,
+        ResponseStatus::Success
+    );
     let q = query(&hub, &fixtures::find_documents(&pid, "LeafClass")).await;
     let original_uuid = entry_uuid_of(&q, &original.unique_id);
 
@@ -102,7 +128,10 @@ async fn replacement_deprecates_the_original() {
         "LeafClass",
         &[
             ("$XDSDocumentEntryPatientId", &format!("'{pid}'")),
-            ("$XDSDocumentEntryStatus", "('urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated')"),
+            (
+                "$XDSDocumentEntryStatus",
+                "('urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated')",
+            ),
         ],
     );
     let q = query(&hub, &deprecated).await;
@@ -127,7 +156,11 @@ async fn replacement_deprecates_the_original() {
         ],
     );
     let q = query(&hub, &related).await;
-    assert_eq!(q.object_refs.len(), 3, "original, replacement and the RPLC association");
+    assert_eq!(
+        q.object_refs.len(),
+        3,
+        "original, replacement and the RPLC association"
+    );
     hub.stop().await;
 }
 
@@ -138,10 +171,27 @@ async fn one_bad_document_rejects_the_whole_submission() {
     let good = registered(&hub, "Document01", b"good");
     let mut bad = registered(&hub, "Document02", b"bad");
     bad.registry_fields = None; // ITI-42 needs hash, size, repositoryUniqueId
-    let r = register(&hub, &Submission::new(&pid, &hub.facility_oid).with(good).with(bad)).await;
+    let r = register(
+        &hub,
+        &Submission::new(&pid, &hub.facility_oid)
+            .with(good)
+            .with(bad),
+    )
+    .await;
     assert_eq!(r.status, ResponseStatus::Failure);
-    assert!(codes(&r.errors).iter().all(|c| c == "XDSRegistryMetadataError"), "{:?}", r.errors);
-    assert!(query(&hub, &fixtures::find_documents(&pid, "ObjectRef")).await.object_refs.is_empty());
+    assert!(
+        codes(&r.errors)
+            .iter()
+            .all(|c| c == "XDSRegistryMetadataError"),
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        query(&hub, &fixtures::find_documents(&pid, "ObjectRef"))
+            .await
+            .object_refs
+            .is_empty()
+    );
     hub.stop().await;
 }
 
@@ -150,7 +200,15 @@ async fn reused_document_unique_id_with_other_bytes_is_refused() {
     let hub = TestHub::start().await.unwrap();
     let pid = hub.add_patient("Q4").await.unwrap();
     let first = registered(&hub, "Document01", b"first");
-    assert_eq!(register(&hub, &Submission::new(&pid, &hub.facility_oid).with(first.clone())).await.status, ResponseStatus::Success);
+    assert_eq!(
+        register(
+            &hub,
+            &Submission::new(&pid, &hub.facility_oid).with(first.clone())
+        )
+        .await
+        .status,
+        ResponseStatus::Success
+    );
     let mut again = registered(&hub, "Document01", b"different");
     again.unique_id = first.unique_id.clone();
     let r = register(&hub, &Submission::new(&pid, &hub.facility_oid).with(again)).await;
@@ -162,13 +220,36 @@ async fn reused_document_unique_id_with_other_bytes_is_refused() {
 async fn query_errors_use_the_stored_query_codes() {
     let hub = TestHub::start().await.unwrap();
     let pid = hub.add_patient("Q5").await.unwrap();
-    let q = query(&hub, &fixtures::stored_query("urn:uuid:00000000-0000-0000-0000-000000000000", "ObjectRef", &[])).await;
+    let q = query(
+        &hub,
+        &fixtures::stored_query(
+            "urn:uuid:00000000-0000-0000-0000-000000000000",
+            "ObjectRef",
+            &[],
+        ),
+    )
+    .await;
     assert_eq!(codes(&q.errors), vec!["XDSUnknownStoredQuery"]);
-    let q = query(&hub, &fixtures::stored_query(SQ_FIND_DOCUMENTS, "ObjectRef", &[("$XDSDocumentEntryPatientId", &format!("'{pid}'"))])).await;
+    let q = query(
+        &hub,
+        &fixtures::stored_query(
+            SQ_FIND_DOCUMENTS,
+            "ObjectRef",
+            &[("$XDSDocumentEntryPatientId", &format!("'{pid}'"))],
+        ),
+    )
+    .await;
     assert_eq!(codes(&q.errors), vec!["XDSStoredQueryMissingParam"]);
     let q = query(
         &hub,
-        &fixtures::stored_query(SQ_GET_DOCUMENTS, "ObjectRef", &[("$XDSDocumentEntryEntryUUID", "('urn:uuid:a')"), ("$XDSDocumentEntryUniqueId", "('1.2')")]),
+        &fixtures::stored_query(
+            SQ_GET_DOCUMENTS,
+            "ObjectRef",
+            &[
+                ("$XDSDocumentEntryEntryUUID", "('urn:uuid:a')"),
+                ("$XDSDocumentEntryUniqueId", "('1.2')"),
+            ],
+        ),
     )
     .await;
     assert_eq!(codes(&q.errors), vec!["XDSStoredQueryParamNumber"]);
@@ -177,7 +258,9 @@ async fn query_errors_use_the_stored_query_codes() {
 
 #[tokio::test]
 async fn too_many_results_returns_nothing() {
-    let hub = TestHub::start_with(|s| s.max_query_results = 2).await.unwrap();
+    let hub = TestHub::start_with(|s| s.max_query_results = 2)
+        .await
+        .unwrap();
     let pid = hub.add_patient("Q6").await.unwrap();
     let sub = Submission::new(&pid, &hub.facility_oid)
         .with(registered(&hub, "Document01", b"1"))
@@ -198,12 +281,36 @@ async fn leaf_class_across_patients_is_refused() {
     let p2 = hub.add_patient("Q7b").await.unwrap();
     let d1 = registered(&hub, "Document01", b"1");
     let d2 = registered(&hub, "Document01", b"2");
-    register(&hub, &Submission::new(&p1, &hub.facility_oid).with(d1.clone())).await;
-    register(&hub, &Submission::new(&p2, &hub.facility_oid).with(d2.clone())).await;
+    register(
+        &hub,
+        &Submission::new(&p1, &hub.facility_oid).with(d1.clone()),
+    )
+    .await;
+    register(
+        &hub,
+        &Submission::new(&p2, &hub.facility_oid).with(d2.clone()),
+    )
+    .await;
     let both = format!("('{}','{}')", d1.unique_id, d2.unique_id);
-    let q = query(&hub, &fixtures::stored_query(SQ_GET_DOCUMENTS, "LeafClass", &[("$XDSDocumentEntryUniqueId", &both)])).await;
+    let q = query(
+        &hub,
+        &fixtures::stored_query(
+            SQ_GET_DOCUMENTS,
+            "LeafClass",
+            &[("$XDSDocumentEntryUniqueId", &both)],
+        ),
+    )
+    .await;
     assert_eq!(codes(&q.errors), vec!["XDSResultNotSinglePatient"]);
-    let q = query(&hub, &fixtures::stored_query(SQ_GET_DOCUMENTS, "ObjectRef", &[("$XDSDocumentEntryUniqueId", &both)])).await;
+    let q = query(
+        &hub,
+        &fixtures::stored_query(
+            SQ_GET_DOCUMENTS,
+            "ObjectRef",
+            &[("$XDSDocumentEntryUniqueId", &both)],
+        ),
+    )
+    .await;
     assert_eq!(q.object_refs.len(), 2, "ObjectRef may span patients");
     hub.stop().await;
 }

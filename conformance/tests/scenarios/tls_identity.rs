@@ -7,8 +7,13 @@ async fn connection_without_client_certificate_is_refused() {
     let hub = TestHub::start().await.unwrap();
     let ca = std::fs::read(hub.client_dir.join("ca.pem")).unwrap();
     let anonymous = HubClient::new(&hub.base_url, &ca, None).unwrap();
-    let result = anonymous.soap("/xds/registry", crate::common::QUERY, "<x/>").await;
-    assert!(result.is_err(), "the TLS handshake must fail without a client certificate");
+    let result = anonymous
+        .soap("/xds/registry", crate::common::QUERY, "<x/>")
+        .await;
+    assert!(
+        result.is_err(),
+        "the TLS handshake must fail without a client certificate"
+    );
     hub.stop().await;
 }
 

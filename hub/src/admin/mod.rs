@@ -10,6 +10,7 @@ mod certificates;
 mod facilities;
 
 use crate::facility::{ErrorClass, OpsError};
+use crate::policy::Permission;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -102,10 +103,16 @@ impl From<OpsError> for AdminError {
     }
 }
 
-/// The operator behind this request, or the refusal.
+/// The operator behind this request, or the refusal. Checked here for every
+/// handler, not only by the path pre-check in `checked_peer`.
 fn operator(req: &HttpRequest, state: &AppState) -> Result<PeerIdentity, AdminError> {
-    // The path check in `checked_peer` requires the admin permission.
-    crate::http::checked_peer(req, state).map_err(|m| AdminError::new(StatusCode::FORBIDDEN, m))
+    let forbidden = |m: String| AdminError::new(StatusCode::FORBIDDEN, m);
+    let peer = crate::http::checked_peer(req, state).map_err(forbidden)?;
+    state
+        .access
+        .check(&peer.facility_oid, Permission::Admin)
+        .map_err(|e| forbidden(e.to_string()))?;
+    Ok(peer)
 }
 
 /// Parses a JSON body (after the caller is known to be the operator).

@@ -194,7 +194,10 @@ fn print_certificates(certs: &[CertificateRecord]) {
             ]
         })
         .collect();
-    print_table(&["SERIAL", "FACILITY", "NOT-AFTER", "STATUS", "SUBJECT"], &rows);
+    print_table(
+        &["SERIAL", "FACILITY", "NOT-AFTER", "STATUS", "SUBJECT"],
+        &rows,
+    );
 }
 
 /// Issues a new server certificate and swaps it into the data dir.

@@ -1,6 +1,7 @@
 //! Command-line interface. Every command works on the data dir directly
 //! (database and operator CA); a running hub picks up changes within seconds.
 
+mod audit;
 mod certs;
 mod facility;
 mod server;
@@ -57,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: server::PatientCommand,
     },
+    /// Audit trail: verify the hash chain, patient access report, search.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -74,6 +80,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Facility { command } => facility::run(&dir, command).await,
         Command::Certs { command } => certs::run(&dir, command).await,
         Command::Patient { command } => server::patient(&dir, command).await,
+        Command::Audit { command } => audit::run(&dir, command).await,
     }
 }
 
@@ -81,10 +88,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 async fn participants(dir: &std::path::Path) -> Result<hub::facility::Participants> {
     let settings = hub::Settings::load(dir)?;
     let store = store::Store::open(&settings.database_url, 1).await?;
-    Ok(hub::facility::Participants::new(
-        store,
-        &settings.pki_dir(),
-    ))
+    Ok(hub::facility::Participants::new(store, &settings.pki_dir()))
 }
 
 /// Prints rows as left-aligned columns under a header.

@@ -48,10 +48,12 @@ pub fn checked_peer(req: &HttpRequest, state: &AppState) -> Result<PeerIdentity,
             e.to_string(),
         )
     })?;
-    let needed = crate::policy::Permission::for_path(req.path());
+    // The decoded path the router matched (`/%61dmin` is `/admin` to it).
+    let path = req.match_info().as_str();
+    let needed = crate::policy::Permission::for_path(path);
     state
         .access
-        .check_any(&peer.facility_oid, needed, &format!("use {}", req.path()))
+        .check_any(&peer.facility_oid, needed, &format!("use {path}"))
         .map_err(|e| {
             refused(
                 Some(&peer.facility_oid),

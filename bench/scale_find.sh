@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# FindDocuments scale point: generate PATIENTS x DOCS entries straight into a
+# fresh store, start the hub, measure ITI-18 FindDocuments (and GetDocuments)
+# at concurrency 1 and 8, stop the hub.
+#
+#   bench/scale_find.sh sqlite|postgres PATIENTS DOCS_PER_PATIENT [OUT_DIR]
+#
+# Same corpus shape and ports as run_suite.sh; results in OUT_DIR/results.jsonl.
+set -euo pipefail
+backend=${1:?usage: scale_find.sh sqlite|postgres PATIENTS DOCS_PER_PATIENT [OUT_DIR]}
+patients=${2:?patients}
+docs=${3:?docs per patient}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+renkei=$target/release/renkei
+load=$target/release/renkei-load
+entries=$((patients * docs))
+out=${4:-$root/target/bench/scale-$backend-$entries}
+data=$out/data
+port=${PORT:-38443}
+ops=${OPS_PORT:-39464}
+mllp=${MLLP_PORT:-32575}
+mkdir -p "$out"
+rm -rf "$data"
+log=$out/suite.log
+json=$out/results.jsonl
+: > "$json"
+say() { echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $*" | tee -a "$log"; }
+export PGHOST=127.0.0.1 PGUSER=postgres
+unset RENKEI_DATABASE_URL
+db_args=()
+if [ "$backend" = postgres ]; then
+  psql -q -d postgres -c "DROP DATABASE IF EXISTS renkei_bench_scale" -c "CREATE DATABASE renkei_bench_scale"
+  db_args=(--database-url postgres://postgres@127.0.0.1/renkei_bench_scale)
+fi
+timeout 120 "$load" --data-dir "$data" init "${db_args[@]}" 2>&1 | grep -v INFO | tee -a "$log"
+say "generate $patients x $docs = $entries entries into $backend"
+timeout 7200 "$load" --data-dir "$data" generate --patients "$patients" --docs-per-patient "$docs" 2>&1 | grep -v INFO | tee -a "$log"
+if [ "$backend" = postgres ]; then psql -q -d renkei_bench_scale -c "VACUUM ANALYZE"; fi
+say "start hub"
+"$renkei" --data-dir "$data" serve --listen 127.0.0.1:$port --ops-listen 127.0.0.1:$ops --mllp-listen 127.0.0.1:$mllp > "$out/hub.log" 2>&1 &
+hub=$!
+trap 'kill -INT $hub 2>/dev/null || true; wait $hub 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ops/health" >/dev/null 2>&1 && break; sleep 0.2; done
+kill -0 $hub 2>/dev/null || { say "hub did not start: see $out/hub.log"; exit 1; }
+run() {
+  local label=$1; shift
+  say "run $label: $*"
+  timeout 900 "$load" --data-dir "$data" run --url "https://127.0.0.1:$port" --patients "$patients" --server-pid "$hub" \
+    --json "$json" --label "$backend/$entries/$label" "$@" 2>&1 | tee -a "$log" || say "run $label failed"
+}
+run find-c1 --tx find --concurrency 1 --requests 1000 --warmup 100
+run find-c8 --tx find --concurrency 8 --requests 2000 --warmup 100
+run get-c8  --tx get  --concurrency 8 --requests 2000 --warmup 100 --prepare 50
+say "stop hub"
+kill -INT $hub; wait $hub 2>/dev/null || true
+trap - EXIT
+say "done: $json"
