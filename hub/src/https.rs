@@ -48,6 +48,9 @@ pub fn serve(
                 .into_factory()
                 .map_err(|e: actix_web::Error| e.error_response());
             HttpService::build()
+                // Without it the last TLS record of a reply waits for the
+                // client's delayed ACK (~40 ms per ITI-43, BENCHMARKS.md).
+                .tcp_nodelay(true)
                 .keep_alive(KeepAlive::Timeout(IDLE_TIMEOUT))
                 .client_request_timeout(REQUEST_HEAD_TIMEOUT)
                 .client_disconnect_timeout(Duration::from_secs(5))
