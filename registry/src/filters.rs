@@ -14,7 +14,7 @@ fn codes(c: &[Code]) -> Vec<String> {
 fn code_groups(g: &[Vec<Code>]) -> Vec<Vec<String>> {
     g.iter().map(|c| codes(c)).collect()
 }
-fn statuses(s: &[AvailabilityStatus]) -> Vec<String> {
+pub(crate) fn statuses(s: &[AvailabilityStatus]) -> Vec<String> {
     s.iter().map(|s| s.as_urn().to_string()).collect()
 }
 fn types(t: &[DocumentEntryType]) -> Vec<String> {
@@ -86,10 +86,6 @@ pub(crate) fn find_folders(p: &FindFoldersParams) -> FolderFilter {
         last_update_to,
         codes: code_groups(&p.codes),
     }
-}
-
-pub(crate) fn statuses_of(s: &[AvailabilityStatus]) -> Vec<String> {
-    statuses(s)
 }
 
 /// The DocumentEntry filters of GetSubmissionSetAndContents /

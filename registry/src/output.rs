@@ -249,31 +249,40 @@ pub(crate) fn object_of(
     row: &RegistryObjectRow,
     config: &RegistryConfig,
 ) -> Result<RegistryObject, StoreError> {
-    let mut obj: RegistryObject =
-        serde_json::from_str(&row.body).map_err(|e| StoreError::Serialization(e.to_string()))?;
-    let core = match &mut obj {
-        RegistryObject::ExtrinsicObject(o) => &mut o.core,
-        RegistryObject::RegistryPackage(o) => &mut o.core,
-        RegistryObject::Association(o) => &mut o.core,
-        RegistryObject::Classification(_) | RegistryObject::ObjectRef(_) => return Ok(obj),
-    };
-    core.status = Some(row.status.clone());
-    core.home = Some(config.home_community_id.clone());
-    if let Some(t) = &row.last_update_time {
-        core.set_slot("lastUpdateTime", vec![t.clone()]);
-    }
-    Ok(obj)
+    from_stored(
+        &row.body,
+        &row.status,
+        row.last_update_time.as_deref(),
+        config,
+    )
 }
 
 pub(crate) fn association_of(
     row: &AssociationRow,
     config: &RegistryConfig,
 ) -> Result<RegistryObject, StoreError> {
+    from_stored(&row.body, &row.status, None, config)
+}
+
+/// The stored body with the registry-maintained values of its row applied.
+fn from_stored(
+    body: &str,
+    status: &str,
+    last_update_time: Option<&str>,
+    config: &RegistryConfig,
+) -> Result<RegistryObject, StoreError> {
     let mut obj: RegistryObject =
-        serde_json::from_str(&row.body).map_err(|e| StoreError::Serialization(e.to_string()))?;
-    if let RegistryObject::Association(a) = &mut obj {
-        a.core.status = Some(row.status.clone());
-        a.core.home = Some(config.home_community_id.clone());
+        serde_json::from_str(body).map_err(|e| StoreError::Serialization(e.to_string()))?;
+    let core = match &mut obj {
+        RegistryObject::ExtrinsicObject(o) => &mut o.core,
+        RegistryObject::RegistryPackage(o) => &mut o.core,
+        RegistryObject::Association(o) => &mut o.core,
+        RegistryObject::Classification(_) | RegistryObject::ObjectRef(_) => return Ok(obj),
+    };
+    core.status = Some(status.to_string());
+    core.home = Some(config.home_community_id.clone());
+    if let Some(t) = last_update_time {
+        core.set_slot("lastUpdateTime", vec![t.to_string()]);
     }
     Ok(obj)
 }

@@ -315,14 +315,14 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
                 conn,
                 &pid,
                 store::KIND_SUBMISSION_SET,
-                &filters::statuses_of(&p.submission_set_statuses),
+                &filters::statuses(&p.submission_set_statuses),
                 limit,
             )?;
             let folders = store::objects_for_patient(
                 conn,
                 &pid,
                 store::KIND_FOLDER,
-                &filters::statuses_of(&p.folder_statuses),
+                &filters::statuses(&p.folder_statuses),
                 limit,
             )?;
             found.push_objects(sets);
