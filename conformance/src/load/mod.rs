@@ -2,6 +2,7 @@
 //! concurrency and reports throughput, latency percentiles, errors and the
 //! server's CPU and memory. Every run is bounded by a request count.
 
+pub mod idle;
 pub mod server;
 pub mod stats;
 pub mod workload;
