@@ -13,7 +13,10 @@ use std::path::Path;
 
 fn sample(rel: &str) -> Vec<u8> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for up in ["../../shared/conformance/pix", "../../../shared/conformance/pix"] {
+    for up in [
+        "../../shared/conformance/pix",
+        "../../../shared/conformance/pix",
+    ] {
         let path = manifest.join(up).join(rel);
         if let Ok(bytes) = std::fs::read(&path) {
             return bytes;
