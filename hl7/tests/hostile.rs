@@ -228,3 +228,21 @@ fn v3_deep_huge_and_garbage_are_refused() {
         Err(V3Error::UnsupportedInteraction(_))
     ));
 }
+
+#[test]
+fn v3_control_characters_are_refused() {
+    let xml = format!("{V3_HEAD}<id root=\"1\x01\"/></PRPA_IN201309UV02>");
+    assert!(matches!(
+        v3::parse_query(xml.as_bytes(), &V3Limits::default()),
+        Err(V3Error::Malformed(_))
+    ));
+}
+
+#[test]
+fn mllp_unbounded_limit_does_not_overflow() {
+    let mut codec = MllpCodec::with_max_frame_len(usize::MAX);
+    let mut buf = BytesMut::from(&b"\x0bMSH|"[..]);
+    assert!(codec.decode(&mut buf).unwrap().is_none());
+    buf.extend_from_slice(b"\x1c\x0d");
+    assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"MSH|"[..]);
+}

@@ -169,3 +169,29 @@ fn reply_with_a_character_the_charset_lacks_is_an_encode_error() {
     let ack = pix_v2::ack(&m, AckCode::AA, None, &meta).unwrap();
     assert!(ack.encode().is_err());
 }
+
+#[test]
+fn jis_x0201_katakana_with_a_caret_byte_decodes() {
+    // ﾔﾏﾀﾞ in ISO 2022 JIS X 0201 katakana mode: the dakuten ﾞ is byte 0x5E `^`.
+    let bytes = b"MSH|^~\\&|A|B|C|D|20260101||ADT^A04|K1|P|2.5||||||~ISO IR13\r\
+PID|||1^^^&1.2.3&ISO||\x1b(ITO@^\x1b(B^\x1b(I[[\x1b(B\rPV1||O\r";
+    let m = Message::parse(bytes).unwrap();
+    let f = PatientFeed::from_message(&m).unwrap();
+    assert_eq!(f.records[0].demographics.names[0].family, "ﾔﾏﾀﾞ");
+    assert_eq!(f.records[0].demographics.names[0].given, "ﾛﾛ");
+}
+
+#[test]
+fn undeclared_latin1_request_gets_a_latin1_reply() {
+    let bytes = b"MSH|^~\\&|A|Z\xfcrich|HUB|H|20260101||ADT^A04|L2|P|2.3.1\rPID|||1^^^&1.2.3&ISO\r";
+    let m = Message::parse(bytes).unwrap();
+    assert_eq!(m.charset(), Charset::Latin1);
+    assert_eq!(m.sending_facility().namespace_id, "Zürich");
+    let ack = pix_v2::ack(&m, AckCode::AA, None, &meta()).unwrap();
+    let wire = ack.encode().unwrap();
+    assert!(wire.starts_with(b"MSH|^~\\&|HUB|H|A|Z\xfcrich|"));
+    // Undeclared UTF-8 stays UTF-8.
+    let m = Message::parse("MSH|^~\\&|A|Zürich|HUB|H|1||ADT^A04|U|P|2.5\r".as_bytes()).unwrap();
+    assert_eq!(m.charset(), Charset::Default);
+    assert_eq!(m.sending_facility().namespace_id, "Zürich");
+}

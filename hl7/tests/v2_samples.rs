@@ -333,6 +333,13 @@ ERR||QPD^1^4^2|204^Unknown key identifier^HL70357|E||||Unknown domain requested 
 QAK|T1|AE\r\
 QPD|IHE PIX Query|T1|1^^^&1.2.3&ISO|^^^&1.2.4&ISO~^^^&9.9&ISO\r"
     );
+    let with_gap = Message::parse(
+        b"MSH|^~\\&|C|F|HUB|H|1||QBP^Q23|Q2|P|2.5\rQPD|IHE PIX Query|T2|1^^^&1.2.3&ISO|^^^&1.2.4&ISO~~^^^&9.9&ISO\r",
+    )
+    .unwrap();
+    let q = PixQuery::from_message(&with_gap).unwrap();
+    assert_eq!(q.what_domains[2], Hd::oid("9.9"));
+    assert!(q.what_domains[1].is_empty());
     let rsp = pix_v2::rsp_k23(&request, &QueryOutcome::UnknownAuthority, &meta()).unwrap();
     assert_eq!(
         rsp.segment("ERR").unwrap().field(2).unwrap().raw(),

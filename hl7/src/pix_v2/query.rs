@@ -97,11 +97,13 @@ impl PixQuery {
                 "QPD-3 person identifier has no assigning authority",
             ));
         }
+        // Every repetition is kept (an empty one in the middle is an empty,
+        // hence unknown, domain) so indexes match QPD-4 repetition numbers.
         let what_domains = qpd
             .field(4)
+            .filter(|f| f.repetitions().any(|r| !r.is_empty()))
             .map(|f| {
                 f.repetitions()
-                    .filter(|r| !r.is_empty())
                     .map(|r| Hd::from_component(&r.component(4)))
                     .collect()
             })

@@ -200,9 +200,10 @@ pub(crate) fn raw_msh18(bytes: &[u8]) -> Result<Option<(String, char)>, ParseErr
             break;
         }
         if b == 0x1B {
+            // Outside ASCII / JIS-Roman, bytes are character codes, not delimiters.
             match (bytes.get(i + 1), bytes.get(i + 2)) {
-                (Some(b'$'), Some(b'B' | b'@')) => double_byte = true,
-                (Some(b'$'), Some(b'(')) => double_byte = true,
+                (Some(b'$'), Some(b'B' | b'@' | b'(')) => double_byte = true,
+                (Some(b'('), Some(b'I')) => double_byte = true,
                 (Some(b'('), Some(_)) => double_byte = false,
                 _ => {}
             }

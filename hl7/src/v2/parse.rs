@@ -54,6 +54,12 @@ impl Message {
                 None => return Err(ParseError::UnsupportedCharset(value)),
             },
         };
+        // Undeclared and not UTF-8: ISO-8859-1, and replies are written so too.
+        let charset = if charset == Charset::Default && std::str::from_utf8(bytes).is_err() {
+            Charset::Latin1
+        } else {
+            charset
+        };
         let text = charset.decode(bytes)?.into_owned();
         Self::from_text(text, charset, charset_field, limits)
     }
