@@ -408,6 +408,11 @@ pub struct Repetition<'m> {
 }
 
 impl<'m> Repetition<'m> {
+    /// A view of ER7 text that is one repetition (e.g. a CX typed by a user).
+    pub fn from_er7(raw: &'m str, delimiters: &'m Delimiters) -> Self {
+        Self { raw, d: delimiters }
+    }
+
     pub fn raw(&self) -> &'m str {
         self.raw
     }

@@ -61,6 +61,13 @@ impl FieldValue {
         }
     }
 
+    /// The field as ER7 text with the given delimiters.
+    pub fn to_er7(&self, d: &Delimiters) -> String {
+        let mut out = String::new();
+        self.write(d, &mut out);
+        out
+    }
+
     fn write(&self, d: &Delimiters, out: &mut String) {
         let reps = match &self.repr {
             Repr::Raw(s) => {
