@@ -190,8 +190,40 @@ fn undeclared_latin1_request_gets_a_latin1_reply() {
     let ack = pix_v2::ack(&m, AckCode::AA, None, &meta()).unwrap();
     let wire = ack.encode().unwrap();
     assert!(wire.starts_with(b"MSH|^~\\&|HUB|H|A|Z\xfcrich|"));
+    // The reply declares what it is written in.
+    assert_eq!(ack.msh().value(18), "8859/1");
     // Undeclared UTF-8 stays UTF-8.
     let m = Message::parse("MSH|^~\\&|A|Zürich|HUB|H|1||ADT^A04|U|P|2.5\r".as_bytes()).unwrap();
     assert_eq!(m.charset(), Charset::Default);
     assert_eq!(m.sending_facility().namespace_id, "Zürich");
+}
+
+#[test]
+fn notification_declares_its_charset() {
+    use hl7::cx::{Cx, Demographics, Hd, Xpn};
+    let n = pix_v2::UpdateNotification {
+        sending_application: Hd::oid("1.2.3"),
+        sending_facility: Hd::default(),
+        receiving_application: Hd::default(),
+        receiving_facility: Hd::default(),
+        identifiers: vec![Cx::new("1", Hd::oid("1.2.3"), "PI")],
+        demographics: Demographics {
+            names: vec![Xpn {
+                family: "山田".into(),
+                given: "太郎".into(),
+                ..Xpn::default()
+            }],
+            ..Demographics::default()
+        },
+        charset: Charset::Iso2022Jp,
+        charset_field: String::new(),
+    };
+    let m = pix_v2::adt_a31(&n, &meta()).unwrap();
+    let wire = m.encode().unwrap();
+    let back = Message::parse(&wire).unwrap();
+    assert_eq!(back.charset(), Charset::Iso2022Jp);
+    assert_eq!(back.charset_field(), "~ISO IR87");
+    let pid = back.segment("PID").unwrap();
+    assert_eq!(pid.field(5).unwrap().component(1), "山田");
+    assert!(wire.windows(YAMADA.len()).any(|w| w == YAMADA));
 }

@@ -74,6 +74,18 @@ impl Charset {
         })
     }
 
+    /// The MSH-18 value declaring this charset (empty for the HL7 default).
+    pub fn msh18_value(self) -> &'static str {
+        match self {
+            Charset::Default => "",
+            Charset::Ascii => "ASCII",
+            Charset::Utf8 => "UNICODE UTF-8",
+            Charset::Latin1 => "8859/1",
+            Charset::Iso2022Jp => "~ISO IR87",
+            Charset::ShiftJis => "SJIS",
+        }
+    }
+
     /// Decodes raw message bytes. Invalid byte sequences are an error (never
     /// replaced), except for [`Charset::Default`] which falls back to ISO-8859-1.
     pub fn decode<'b>(self, bytes: &'b [u8]) -> Result<Cow<'b, str>, ParseError> {
