@@ -246,3 +246,30 @@ fn mllp_unbounded_limit_does_not_overflow() {
     buf.extend_from_slice(b"\x1c\x0d");
     assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"MSH|"[..]);
 }
+
+#[test]
+fn unparsable_body_is_still_answered_from_its_header() {
+    use hl7::pix_v2::{self, AckCode, ErrDetail, ErrorCode, ReplyMeta};
+    let mut bytes =
+        b"MSH|^~\\&|SRC|FAC|HUB|HUB|20260101||ADT^A04^ADT_A01|C-77|P|2.5||||||~ISO IR87\r\
+PID|||1^^^&1.2.3&ISO||\x1b$B\x01\x02\x1b(B\r"
+            .to_vec();
+    let err = Message::parse(&bytes).unwrap_err();
+    assert!(matches!(err, ParseError::InvalidText { .. }));
+    let header = Message::parse_header(&bytes).unwrap();
+    assert_eq!(header.segment_count(), 1);
+    let detail = ErrDetail::from(&err);
+    assert_eq!(detail.code, ErrorCode::DataTypeError);
+    let meta = ReplyMeta {
+        control_id: "R".into(),
+        timestamp: "1".into(),
+    };
+    let ack = pix_v2::ack(&header, AckCode::AR, Some(&detail), &meta).unwrap();
+    let reply = pix_v2::parse_ack(&Message::parse(&ack.encode().unwrap()).unwrap()).unwrap();
+    assert_eq!(reply.code, AckCode::AR);
+    assert_eq!(reply.acknowledged_control_id, "C-77");
+    assert_eq!(reply.errors, vec![ErrorCode::DataTypeError]);
+    // A header that is itself broken stays an error.
+    bytes.splice(4..8, b"^~^&".iter().copied());
+    assert!(Message::parse_header(&bytes).is_err());
+}

@@ -64,6 +64,24 @@ impl Message {
         Self::from_text(text, charset, charset_field, limits)
     }
 
+    /// Only the MSH segment of raw bytes, for answering (AR) a message whose
+    /// body [`Message::parse`] refused: MSA-2 needs MSH-10, and the reply
+    /// needs the sender, delimiters and charset. Bytes after the first
+    /// segment terminator are not looked at.
+    pub fn parse_header(bytes: &[u8]) -> Result<Message, ParseError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let skip = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let bytes = bytes.get(skip..).unwrap_or_default();
+        let end = memchr::memchr2(b'\r', b'\n', bytes).unwrap_or(bytes.len());
+        let header = bytes.get(..end).unwrap_or_default();
+        // The caller's frame limit already bounds the size.
+        let limits = ParseLimits {
+            max_bytes: usize::MAX,
+            ..ParseLimits::default()
+        };
+        Self::parse_with_limits(header, &limits)
+    }
+
     /// Builds a message from already decoded text.
     pub(crate) fn from_text(
         text: String,
