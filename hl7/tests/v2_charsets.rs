@@ -179,6 +179,19 @@ PID|||1^^^&1.2.3&ISO||\x1b(ITO@^\x1b(B^\x1b(I[[\x1b(B\rPV1||O\r";
     let f = PatientFeed::from_message(&m).unwrap();
     assert_eq!(f.records[0].demographics.names[0].family, "ﾔﾏﾀﾞ");
     assert_eq!(f.records[0].demographics.names[0].given, "ﾛﾛ");
+    // Half-width katakana are written back as JIS X 0201, not widened.
+    assert_eq!(m.charset(), Charset::Iso2022Jp);
+    assert_eq!(m.encode().unwrap(), bytes);
+    let mixed = Charset::Iso2022Jp.encode("山ﾀﾞ田a").unwrap();
+    assert_eq!(mixed, b"\x1b$B;3\x1b(I@^\x1b$BED\x1b(Ba");
+    assert_eq!(
+        Message::parse(&[&b"MSH|^~\\&||||||||||||||||~ISO IR87\rNTE|"[..], &mixed].concat())
+            .unwrap()
+            .segment("NTE")
+            .unwrap()
+            .value(1),
+        "山ﾀﾞ田a"
+    );
 }
 
 #[test]

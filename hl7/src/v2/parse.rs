@@ -54,11 +54,12 @@ impl Message {
                 None => return Err(ParseError::UnsupportedCharset(value)),
             },
         };
-        // Undeclared and not UTF-8: ISO-8859-1, and replies are written so too.
-        let charset = if charset == Charset::Default && std::str::from_utf8(bytes).is_err() {
-            Charset::Latin1
-        } else {
-            charset
+        // Undeclared and not UTF-8: ISO-8859-1; `ISO IR13` (or SJIS) with ISO
+        // 2022 escape sequences: ISO-2022-JP. Replies are written the same way.
+        let charset = match charset {
+            Charset::Default if std::str::from_utf8(bytes).is_err() => Charset::Latin1,
+            Charset::ShiftJis if bytes.contains(&0x1B) => Charset::Iso2022Jp,
+            other => other,
         };
         let text = charset.decode(bytes)?.into_owned();
         Self::from_text(text, charset, charset_field, limits)
