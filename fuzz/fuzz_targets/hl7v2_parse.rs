@@ -1,5 +1,5 @@
 //! HL7 v2 parse + PIX feed/query/ack extraction + reply building on
-//! arbitrary bytes: never a panic.
+//! arbitrary bytes: never a panic; encode → parse gives the same message.
 #![no_main]
 
 use hl7::pix_v2::{self, AckCode, PatientFeed, PixQuery, QueryOutcome, ReplyMeta};
@@ -28,5 +28,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = pix_v2::rsp_k23(&message, &outcome, &meta).map(|m| m.encode());
     let _ = pix_v2::parse_ack(&message);
-    let _ = message.encode();
+    // Whatever was read can be written back and reads the same.
+    if let Ok(bytes) = message.encode() {
+        let again = Message::parse(&bytes).expect("re-parse of an encoded message");
+        assert_eq!(again.to_er7(), message.to_er7());
+        assert_eq!(again.charset(), message.charset());
+    }
 });

@@ -273,3 +273,13 @@ PID|||1^^^&1.2.3&ISO||\x1b$B\x01\x02\x1b(B\r"
     bytes.splice(4..8, b"^~^&".iter().copied());
     assert!(Message::parse_header(&bytes).is_err());
 }
+
+#[test]
+fn truncation_character_is_checked_and_survives_a_round_trip() {
+    // Fuzzer finding: a 5th MSH-2 character and no segment terminator.
+    assert!(Message::parse(b"MSH|^%~\\\xd8").is_err());
+    let m = Message::parse(b"MSH|^~\\&#|A").unwrap();
+    let again = Message::parse(&m.encode().unwrap()).unwrap();
+    assert_eq!(again.to_er7(), m.to_er7());
+    assert!(Message::parse(b"MSH|^~\\&^|A").is_err());
+}

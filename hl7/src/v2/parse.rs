@@ -263,7 +263,10 @@ fn read_delimiters(text: &str) -> Result<Delimiters, ParseError> {
     let rest = text.strip_prefix("MSH").ok_or(ParseError::MissingMsh)?;
     let mut chars = rest.chars();
     let field = chars.next().ok_or(ParseError::MissingMsh)?;
-    let encoding: Vec<char> = chars.take_while(|&c| c != field).take(6).collect();
+    let encoding: Vec<char> = chars
+        .take_while(|&c| c != field && c != '\r' && c != '\n')
+        .take(6)
+        .collect();
     let bad = |why: &str| ParseError::BadEncodingCharacters(why.to_owned());
     // v2.7 adds a fifth (truncation) character; it is not needed here.
     if encoding.len() < 4 || encoding.len() > 5 {
@@ -276,7 +279,9 @@ fn read_delimiters(text: &str) -> Result<Delimiters, ParseError> {
         escape: encoding[2],
         subcomponent: encoding[3],
     };
-    let all = [d.field, d.component, d.repetition, d.escape, d.subcomponent];
+    // The v2.7 truncation character, when present, obeys the same rules.
+    let mut all = vec![d.field, d.component, d.repetition, d.escape, d.subcomponent];
+    all.extend(encoding.get(4));
     for (i, c) in all.iter().enumerate() {
         if c.is_alphanumeric() || c.is_whitespace() || c.is_control() || !c.is_ascii() {
             return Err(bad("delimiters must be printable ASCII punctuation"));
