@@ -142,9 +142,9 @@ pub enum QueryOutcome {
     Failed(RequestError),
 }
 
-/// Builds `RSP^K23^RSP_K23` for a query: MSA, [ERR], QAK (QPD-2 tag and
-/// OK/NF/AE/AR), QPD echoed verbatim, [PID with PID-3 = ids and PID-5
-/// `~^^^^^^S`]. Works from the request message itself, so it can also
+/// Builds `RSP^K23^RSP_K23` for a query: MSA, optional ERR, QAK (QPD-2 tag and
+/// OK/NF/AE/AR), QPD echoed verbatim, PID when found (PID-3 = ids, PID-5
+/// `~^^^^^^S`). Works from the request message itself, so it can also
 /// answer a query that failed to parse (`QueryOutcome::Failed`).
 pub fn rsp_k23(
     request: &Message,
