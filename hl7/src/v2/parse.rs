@@ -93,13 +93,10 @@ impl Message {
         let delimiters = read_delimiters(&text)?;
         let mut segments = Vec::new();
         let mut start = 0usize;
-        for (i, c) in text
-            .char_indices()
-            .chain(std::iter::once((text.len(), '\r')))
-        {
-            if c != '\r' && c != '\n' {
-                continue;
-            }
+        // CR and LF are ASCII, so their byte positions are char boundaries.
+        let ends =
+            memchr::memchr2_iter(b'\r', b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+        for i in ends {
             if i > start {
                 if segments.len() >= limits.max_segments {
                     return Err(ParseError::TooManySegments {
@@ -311,7 +308,11 @@ fn check_segment(
     if index == 1 && name != "MSH" {
         return Err(ParseError::MissingMsh);
     }
-    let fields = text.matches(d.field).count();
+    let fields = if d.field.is_ascii() {
+        memchr::memchr_iter(d.field as u8, text.as_bytes()).count()
+    } else {
+        text.matches(d.field).count()
+    };
     if fields > limits.max_fields {
         return Err(ParseError::TooManyFields {
             segment: name.to_owned(),
