@@ -1,6 +1,7 @@
 //! Thin HTTP handlers: read the request, authorise the peer, parse, call the
 //! actor crate, write the response. No XDS logic lives here.
 
+pub mod consent;
 pub mod error;
 pub mod ops;
 mod registry;
@@ -15,7 +16,8 @@ use error::HttpFailure;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/xds/registry", web::post().to(registry::endpoint))
-        .route("/xds/repository", web::post().to(repository::endpoint));
+        .route("/xds/repository", web::post().to(repository::endpoint))
+        .configure(consent::configure);
 }
 
 /// The facility behind this request, from the client certificate the TLS
