@@ -150,7 +150,11 @@ impl ConsentPolicy {
                 }
             }
         }
-        if let Some(c) = self.restricted_codes.intersection(&self.secret_codes).next() {
+        if let Some(c) = self
+            .restricted_codes
+            .intersection(&self.secret_codes)
+            .next()
+        {
             return bad(format!("{c} is listed as both restricted and secret"));
         }
         for (kind, classes) in &self.kind_classes {

@@ -251,7 +251,10 @@ fn grant_activity_boundaries() {
     assert!(!g.is_active(now() - Duration::seconds(1)));
     g.expires_at = Some(now() + Duration::days(1));
     assert!(g.is_active(now() + Duration::hours(23)));
-    assert!(!g.is_active(now() + Duration::days(1)), "expiry is exclusive");
+    assert!(
+        !g.is_active(now() + Duration::days(1)),
+        "expiry is exclusive"
+    );
 }
 
 #[test]
@@ -304,8 +307,12 @@ fn policy_file_parses_and_is_checked() {
 #[test]
 fn bppc_codes_map_to_grants_or_withdrawal() {
     let mut p = ConsentPolicy::default();
-    p.bppc_policies
-        .insert("all".into(), BppcAction::GrantAll { scope: Scope::Normal });
+    p.bppc_policies.insert(
+        "all".into(),
+        BppcAction::GrantAll {
+            scope: Scope::Normal,
+        },
+    );
     p.bppc_policies.insert(
         "here".into(),
         BppcAction::GrantAuthor {

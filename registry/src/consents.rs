@@ -30,7 +30,9 @@ pub enum ConsentError {
         "facility {0} does not have the emergency access capability; the network operator grants it in [consent] emergency_facilities"
     )]
     NoEmergencyCapability(String),
-    #[error("emergency access needs a reason (a non-empty text of at most {MAX_REASON_CHARS} characters)")]
+    #[error(
+        "emergency access needs a reason (a non-empty text of at most {MAX_REASON_CHARS} characters)"
+    )]
     MissingReason,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -356,8 +358,11 @@ impl Registry {
         let model = self.consent_policy().model;
         self.store()
             .read(move |conn| {
-                let grants =
-                    store::consent_grants_of(conn, std::slice::from_ref(&patient), Some(&facility))?;
+                let grants = store::consent_grants_of(
+                    conn,
+                    std::slice::from_ref(&patient),
+                    Some(&facility),
+                )?;
                 Ok::<_, ConsentError>(grants.iter().map(grant_of).any(|g| {
                     g.is_active(now)
                         && (g.facility == facility
@@ -384,8 +389,7 @@ impl Registry {
             let event = AuditEvent::new(Transaction::EmergencyAccessOpen, who.clone())
                 .with_patient(Some(patient.clone()))
                 .failed(audit::Outcome::SeriousFailure, e.to_string());
-            if let Err(err) = audit::record(self.store(), self.audit_source(), vec![event]).await
-            {
+            if let Err(err) = audit::record(self.store(), self.audit_source(), vec![event]).await {
                 tracing::error!(error = %err, "could not audit a refused emergency access");
             }
             Err(e)

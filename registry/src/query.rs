@@ -426,11 +426,8 @@ fn run(
         StoredQuery::GetSubmissionSets { uuids } => {
             // A denied member is not a member anyone can ask about.
             let uuids = visibility.visible_ids(conn, &strings(uuids))?;
-            let members = store::associations_by_target(
-                conn,
-                &uuids,
-                Some(&[ASSOC_HAS_MEMBER.to_string()]),
-            )?;
+            let members =
+                store::associations_by_target(conn, &uuids, Some(&[ASSOC_HAS_MEMBER.to_string()]))?;
             let source_ids: Vec<String> = members.iter().map(|a| a.source_id.clone()).collect();
             let sets = kinds(
                 store::objects_by_ids(conn, &source_ids)?,

@@ -72,13 +72,12 @@ impl<'p> Visibility<'p> {
                 .filter(|r| r.kind == store::KIND_DOCUMENT_ENTRY)
                 .map(|r| r.id.clone())
                 .collect();
-            let codes = if self.policy.restricted_codes.is_empty()
-                && self.policy.secret_codes.is_empty()
-            {
-                HashMap::new()
-            } else {
-                confidentiality_by_object(conn, &entries)?
-            };
+            let codes =
+                if self.policy.restricted_codes.is_empty() && self.policy.secret_codes.is_empty() {
+                    HashMap::new()
+                } else {
+                    confidentiality_by_object(conn, &entries)?
+                };
             for r in undecided {
                 let confidentiality = codes.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
                 let class_code = if r.kind == store::KIND_DOCUMENT_ENTRY {

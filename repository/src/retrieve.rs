@@ -53,7 +53,11 @@ impl Repository {
         }
     }
 
-    async fn retrieve_unaudited(&self, request: RetrieveDocumentSetRequest, reader: Reader) -> Found {
+    async fn retrieve_unaudited(
+        &self,
+        request: RetrieveDocumentSetRequest,
+        reader: Reader,
+    ) -> Found {
         let repo_id = self.config.repository_unique_id.clone();
         let requests = request.requests;
         let count = requests.len();

@@ -59,7 +59,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/consents", web::get().to(consents::report))
             .route("/consents", web::post().to(consents::grant))
             .route("/consents/withdraw", web::post().to(consents::withdraw))
-            .route("/emergency-access", web::post().to(consents::open_emergency)),
+            .route(
+                "/emergency-access",
+                web::post().to(consents::open_emergency),
+            ),
     );
 }
 

@@ -88,7 +88,10 @@ impl From<ConsentError> for ApiError {
     }
 }
 
-pub fn respond<T: serde::Serialize>(status: StatusCode, result: Result<T, ApiError>) -> HttpResponse {
+pub fn respond<T: serde::Serialize>(
+    status: StatusCode,
+    result: Result<T, ApiError>,
+) -> HttpResponse {
     match result {
         Ok(body) => HttpResponse::build(status).json(body),
         Err(e) => e.response(),
@@ -134,7 +137,7 @@ pub fn grant_request(
         (true, true, _) => vec![consent::ALL_FACILITIES.to_string()],
         (true, false, _) => {
             return Err(bad(
-                "give either \"all\": true or \"facilities\", not both".into(),
+                "give either \"all\": true or \"facilities\", not both".into()
             ));
         }
         (false, false, _) => body.facilities,

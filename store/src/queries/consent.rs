@@ -156,3 +156,25 @@ pub fn codes_of_kind(
     }
     Ok(out)
 }
+
+/// Ends an emergency access at `at` (if it was still open later). Returns
+/// whether it existed.
+pub fn end_emergency_access(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        emergency_accesses::table
+            .filter(emergency_accesses::id.eq(id))
+            .filter(emergency_accesses::expires_at.gt(at)),
+    )
+    .set(emergency_accesses::expires_at.eq(at))
+    .execute(conn)?;
+    Ok(changed > 0
+        || emergency_accesses::table
+            .find(id)
+            .count()
+            .get_result::<i64>(conn)?
+            > 0)
+}
