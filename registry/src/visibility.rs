@@ -72,12 +72,7 @@ impl<'p> Visibility<'p> {
                 .filter(|r| r.kind == store::KIND_DOCUMENT_ENTRY)
                 .map(|r| r.id.clone())
                 .collect();
-            let codes =
-                if self.policy.restricted_codes.is_empty() && self.policy.secret_codes.is_empty() {
-                    HashMap::new()
-                } else {
-                    confidentiality_by_object(conn, &entries)?
-                };
+            let codes = self.marked_codes(conn, &entries)?;
             for r in undecided {
                 let confidentiality = codes.get(&r.id).map(Vec::as_slice).unwrap_or(&[]);
                 let class_code = if r.kind == store::KIND_DOCUMENT_ENTRY {
@@ -90,9 +85,10 @@ impl<'p> Visibility<'p> {
                     confidentiality,
                     class_code,
                 };
-                let state = self.states.get(&r.patient_id).cloned().unwrap_or_default();
+                let empty = ConsentState::default();
+                let state = self.states.get(&r.patient_id).unwrap_or(&empty);
                 let decision =
-                    consent::decide(self.policy, &state, &self.requester, &facts, self.now);
+                    consent::decide(self.policy, state, &self.requester, &facts, self.now);
                 match decision {
                     ConsentDecision::Permit(basis) => {
                         note(&mut self.bases, r, basis);
@@ -220,29 +216,47 @@ impl<'p> Visibility<'p> {
     }
 }
 
+/// Records what a shown object relied on; the documents themselves only for
+/// emergency access (its use is reported per document).
 fn note(
     bases: &mut BTreeMap<(String, AccessBasis), BTreeSet<String>>,
     row: &RegistryObjectRow,
     basis: AccessBasis,
 ) {
-    let docs = bases.entry((row.patient_id.clone(), basis)).or_default();
-    if row.kind == store::KIND_DOCUMENT_ENTRY {
+    let emergency = matches!(basis, AccessBasis::Emergency { .. });
+    let key = (row.patient_id.clone(), basis);
+    let docs = bases.entry(key).or_default();
+    if emergency && row.kind == store::KIND_DOCUMENT_ENTRY {
         docs.insert(row.unique_id.clone());
     }
 }
 
-fn confidentiality_by_object(
-    conn: &mut AnyConnection,
-    ids: &[String],
-) -> Result<HashMap<String, Vec<String>>, StoreError> {
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
+impl Visibility<'_> {
+    /// The restricted and secret confidentialityCodes of these entries (the
+    /// only codes the decision looks at; other codes are not loaded).
+    fn marked_codes(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<String>>, StoreError> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        let marked: Vec<String> = self
+            .policy
+            .restricted_codes
+            .iter()
+            .chain(&self.policy.secret_codes)
+            .cloned()
+            .collect();
+        if ids.is_empty() || marked.is_empty() {
+            return Ok(out);
+        }
+        for (id, value) in
+            store::objects_with_codes(conn, ids, store::CODE_CONFIDENTIALITY, &marked)?
+        {
+            out.entry(id).or_default().push(value);
+        }
+        Ok(out)
     }
-    for c in store::codes_of_kind(conn, ids, store::CODE_CONFIDENTIALITY)? {
-        out.entry(c.object_id).or_default().push(c.value);
-    }
-    Ok(out)
 }
 
 fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {

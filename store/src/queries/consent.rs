@@ -136,22 +136,28 @@ pub fn emergency_accesses_of(
     Ok(out)
 }
 
-/// The values of one multi-valued attribute (e.g. confidentialityCode) of
-/// these objects (primary-key lookups).
-pub fn codes_of_kind(
+/// (object id, value) of the given values of one multi-valued attribute
+/// (e.g. the restricted and secret confidentialityCodes) among these
+/// objects; primary-key lookups, and only matching rows come back.
+pub fn objects_with_codes(
     conn: &mut AnyConnection,
     object_ids: &[String],
     kind: &str,
-) -> Result<Vec<crate::ObjectCodeRow>, StoreError> {
+    values: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
     use crate::schema::object_codes;
     let mut out = Vec::new();
+    if values.is_empty() {
+        return Ok(out);
+    }
     for chunk in object_ids.chunks(IN_LIST_CHUNK) {
         out.extend(
             object_codes::table
                 .filter(object_codes::object_id.eq_any(chunk))
                 .filter(object_codes::kind.eq(kind))
-                .select(crate::ObjectCodeRow::as_select())
-                .load(conn)?,
+                .filter(object_codes::value.eq_any(values))
+                .select((object_codes::object_id, object_codes::value))
+                .load::<(String, String)>(conn)?,
         );
     }
     Ok(out)
