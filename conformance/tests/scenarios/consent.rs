@@ -991,3 +991,37 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn too_many_results_is_judged_on_what_the_requester_may_see() {
+    let hub = TestHub::start_with(|s| {
+        s.consent = policy(Model::AllParticipants);
+        s.max_query_results = 2;
+    })
+    .await
+    .unwrap();
+    let hospital = admit(&hub, HOSPITAL, "hospital").await;
+    let pid = hub.add_patient("C11").await.unwrap();
+    let a = doc("Document01", &hub.facility_oid, "N");
+    let b = doc("Document02", &hub.facility_oid, "N");
+    let secret = doc("Document03", &hub.facility_oid, "V");
+    let (a_uid, b_uid) = (a.unique_id.clone(), b.unique_id.clone());
+    submit(&hub, &pid, vec![a, b, secret]).await;
+    consent_cli::grant(&hub.settings, pid.clone(), true, vec![], false, None)
+        .await
+        .unwrap();
+
+    // The author matches three: too many.
+    let q = query(
+        &hub.client().unwrap(),
+        &fixtures::find_documents(&pid, "ObjectRef"),
+    )
+    .await;
+    assert_eq!(codes(&q.errors), vec!["XDSTooManyResults"]);
+    // The hospital may see two: a complete answer, no hint of the third.
+    assert_eq!(
+        visible(&hospital.soap, &pid).await,
+        sorted(vec![a_uid, b_uid])
+    );
+    hub.stop().await;
+}
