@@ -38,6 +38,19 @@ pub enum ConsentError {
     Store(#[from] StoreError),
 }
 
+impl ConsentError {
+    /// The text a requester is shown (storage failures without internals).
+    pub fn public_message(&self) -> String {
+        match self {
+            ConsentError::Store(e) => {
+                tracing::error!(error = %e, "consent storage failure");
+                "the hub could not record this; nothing was changed, try again later".into()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// What a consent grant request asks for.
 #[derive(Debug, Clone)]
 pub struct GrantRequest {
@@ -455,14 +468,46 @@ impl Registry {
         })
     }
 
+    /// Capability and reason of an emergency access asked for in a request,
+    /// checked first so the answer never depends on whether the patient or
+    /// a document exists.
+    /// A refusal is audited as a failed emergency-access-open.
+    pub async fn check_emergency_request(
+        &self,
+        reader: &Reader,
+        reason: &str,
+        patient: Option<&str>,
+    ) -> Result<(), ConsentError> {
+        let facility = &reader.submitter.facility_oid;
+        let refusal = if !self.consent_policy().has_emergency_capability(facility) {
+            ConsentError::NoEmergencyCapability(facility.clone())
+        } else if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+            ConsentError::MissingReason
+        } else {
+            return Ok(());
+        };
+        let event = AuditEvent::new(
+            Transaction::EmergencyAccessOpen,
+            Requestor::facility(facility.clone()),
+        )
+        .with_patient(patient.map(str::to_string))
+        .failed(audit::Outcome::SeriousFailure, refusal.to_string());
+        if let Err(err) = audit::record(self.store(), self.audit_source(), vec![event]).await {
+            tracing::error!(error = %err, "could not audit a refused emergency access");
+        }
+        Err(refusal)
+    }
+
     /// The `renkei:EmergencyAccess` SOAP header: opens emergency access to
-    /// the patient the query names, unless one is already open.
-    pub(crate) async fn emergency_from_header(
+    /// the patient the query (or retrieval) names, unless one is already open.
+    pub async fn emergency_from_header(
         &self,
         patient: Option<&str>,
         reader: &Reader,
         reason: &str,
     ) -> Result<(), ConsentError> {
+        self.check_emergency_request(reader, reason, patient)
+            .await?;
         let Some(patient) = patient else {
             return Err(ConsentError::Invalid(
                 "the EmergencyAccess header applies to queries that name a patient (FindDocuments, GetAll, ...); open access with POST /emergency-access first for other queries".into(),

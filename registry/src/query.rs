@@ -111,7 +111,7 @@ impl Registry {
         {
             let answer = QueryAnswer::failure(vec![RegistryError::error(
                 Code::RegistryError,
-                e.to_string(),
+                e.public_message(),
             )]);
             return self.audited(answer, &requester, patient, audit_query).await;
         }

@@ -34,6 +34,33 @@ impl Repository {
     /// handed out; if they cannot be, nothing is.
     pub async fn retrieve(&self, request: RetrieveDocumentSetRequest, reader: Reader) -> Retrieval {
         let requester = reader.submitter.clone();
+        if let Some(reason) = reader.emergency_reason.clone()
+            && let Err(e) = self.emergency_from_header(&request, &reader, &reason).await
+        {
+            let refused = Retrieval {
+                status: ResponseStatus::Failure,
+                errors: vec![RegistryError::error(
+                    Code::RepositoryError,
+                    e.public_message(),
+                )],
+                documents: Vec::new(),
+            };
+            let event = audit::AuditEvent::new(
+                audit::Transaction::Iti43,
+                registry::auditing::requestor(&requester),
+            );
+            let event = registry::auditing::with_outcome(event, refused.status, &refused.errors);
+            if let Err(err) = audit::record(
+                self.registry.store(),
+                self.registry.audit_source(),
+                vec![event],
+            )
+            .await
+            {
+                tracing::error!(error = %err, "could not audit a refused retrieval");
+            }
+            return refused;
+        }
         let retrieval = self.retrieve_unaudited(request.clone(), reader).await;
         let mut events = retrieval_events(&retrieval, &request, &requester);
         events.extend(retrieval.consent.events(&requester, "ITI-43"));
@@ -51,6 +78,42 @@ impl Repository {
                 }
             }
         }
+    }
+
+    /// The `renkei:EmergencyAccess` header on ITI-43: opens emergency
+    /// access to the patients of the requested documents of this repository.
+    async fn emergency_from_header(
+        &self,
+        request: &RetrieveDocumentSetRequest,
+        reader: &Reader,
+        reason: &str,
+    ) -> Result<(), registry::consents::ConsentError> {
+        self.registry
+            .check_emergency_request(reader, reason, None)
+            .await?;
+        let repo_id = self.config.repository_unique_id.clone();
+        let uids: Vec<String> = request
+            .requests
+            .iter()
+            .filter(|r| r.repository_unique_id == repo_id)
+            .map(|r| r.document_unique_id.clone())
+            .collect();
+        let mut patients: Vec<String> = self
+            .registry
+            .store()
+            .read(move |conn| store::documents_by_unique_ids(conn, &repo_id, &uids))
+            .await?
+            .into_iter()
+            .map(|d| d.patient_id)
+            .collect();
+        patients.sort();
+        patients.dedup();
+        for p in patients {
+            self.registry
+                .emergency_from_header(Some(&p), reader, reason)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn retrieve_unaudited(

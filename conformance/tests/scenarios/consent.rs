@@ -884,6 +884,54 @@ async fn emergency_access_can_be_asked_for_in_a_soap_header_on_the_query() {
         vec![8, 8, 0],
         "two refusals audited, then one opening: {rows:?}"
     );
+
+    // On ITI-43 too: the header opens access to the requested document's patient.
+    let other = hub.add_patient("C9B").await.unwrap();
+    let d = doc("Document01", &hub.facility_oid, "N");
+    let other_uid = d.unique_id.clone();
+    submit(&hub, &other, vec![d]).await;
+    let retrieve_with_header = |client: &HubClient, reason: &str| {
+        let xml = conformance::client::envelope(
+            RETRIEVE,
+            &fixtures::retrieve(&hub.settings.repository_unique_id, &[&other_uid]),
+        )
+        .replacen(
+            "</soap:Header>",
+            &format!(
+                r#"<renkei:EmergencyAccess xmlns:renkei="urn:renkei:2026" reason="{reason}"/></soap:Header>"#
+            ),
+            1,
+        );
+        let client = client.clone();
+        async move {
+            let reply = client
+                .post(
+                    "/xds/repository",
+                    "application/soap+xml; charset=UTF-8".into(),
+                    xml.into_bytes(),
+                )
+                .await
+                .unwrap();
+            let (root, _) = reply.parts().unwrap();
+            ebrim::parse::retrieve_document_set_response(&root).unwrap()
+        }
+    };
+    let refused = retrieve_with_header(&clinic2.soap, "stroke").await;
+    assert_eq!(refused.status, ResponseStatus::Failure);
+    assert!(
+        refused.errors[0].context.contains("capability"),
+        "{:?}",
+        refused.errors
+    );
+    assert!(
+        retrieve(&hub, &hospital.soap, &other_uid)
+            .await
+            .documents
+            .is_empty()
+    );
+    let got = retrieve_with_header(&hospital.soap, "stroke").await;
+    assert_eq!(got.status, ResponseStatus::Success, "{:?}", got.errors);
+    assert_eq!(got.documents.len(), 1);
     hub.stop().await;
 }
 
