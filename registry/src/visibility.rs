@@ -103,6 +103,13 @@ impl<'p> Visibility<'p> {
                     }
                 }
             }
+            let containers: Vec<String> = rows
+                .iter()
+                .filter(|r| r.submitter != me && r.kind != store::KIND_DOCUMENT_ENTRY)
+                .filter(|r| self.decided.get(&r.id) == Some(&true))
+                .map(|r| r.id.clone())
+                .collect();
+            self.hide_containers_of_denied_documents(conn, &containers)?;
         }
         Ok(rows
             .into_iter()
@@ -116,6 +123,46 @@ impl<'p> Visibility<'p> {
                 }
             })
             .collect())
+    }
+
+    /// A SubmissionSet or Folder of another author whose documents are all
+    /// denied would still tell that something was submitted: it is hidden
+    /// too. (Containers without documents stay visible.) One query for the
+    /// memberships, one for the members, decided with the cached state.
+    fn hide_containers_of_denied_documents(
+        &mut self,
+        conn: &mut AnyConnection,
+        containers: &[String],
+    ) -> Result<(), StoreError> {
+        if containers.is_empty() {
+            return Ok(());
+        }
+        let members = store::associations_by_source(
+            conn,
+            containers,
+            Some(&[ebrim::vocab::ASSOC_HAS_MEMBER.to_string()]),
+        )?;
+        let mut target_ids: Vec<String> = members.iter().map(|a| a.target_id.clone()).collect();
+        target_ids.sort();
+        target_ids.dedup();
+        let documents: Vec<RegistryObjectRow> = store::objects_by_ids(conn, &target_ids)?
+            .into_iter()
+            .filter(|o| o.kind == store::KIND_DOCUMENT_ENTRY)
+            .collect();
+        let document_ids: HashSet<String> = documents.iter().map(|d| d.id.clone()).collect();
+        // Documents only: this does not come back here.
+        let _ = self.retain(conn, documents)?;
+        for c in containers {
+            let mut held = members
+                .iter()
+                .filter(|a| &a.source_id == c && document_ids.contains(&a.target_id))
+                .peekable();
+            if held.peek().is_some() && held.all(|a| self.decided.get(&a.target_id) != Some(&true))
+            {
+                self.decided.insert(c.clone(), false);
+            }
+        }
+        Ok(())
     }
 
     /// `ids` without the objects the requester may not see (ids that name

@@ -1026,6 +1026,42 @@ async fn no_stored_query_reveals_a_denied_document_through_refs_associations_or_
     assert!(!refs.contains(&hidden_id.as_str()), "{refs:?}");
     // SubmissionSet + open document + one HasMember: the secret one's HasMember is gone.
     assert_eq!(refs.len(), 3, "{refs:?}");
+
+    // A submission holding only a secret document does not show at all
+    // (an empty-looking SubmissionSet would tell that something was sent).
+    let only_secret = submit(&hub, &pid, vec![doc("Document01", &hub.facility_oid, "V")]).await;
+    let sets = ask(
+        FIND_SUBMISSION_SETS,
+        vec![
+            ("$XDSSubmissionSetPatientId", format!("'{pid}'")),
+            ("$XDSSubmissionSetStatus", APPROVED.into()),
+        ],
+    )
+    .await;
+    assert_eq!(sets.object_refs.len(), 1, "{:?}", sets.object_refs);
+    let contents = ask(
+        GET_SS_AND_CONTENTS,
+        vec![("$XDSSubmissionSetUniqueId", format!("'{only_secret}'"))],
+    )
+    .await;
+    assert!(
+        contents.object_refs.is_empty(),
+        "{:?}",
+        contents.object_refs
+    );
+    let author_sets = query(
+        &author,
+        &fixtures::stored_query(
+            FIND_SUBMISSION_SETS,
+            "ObjectRef",
+            &[
+                ("$XDSSubmissionSetPatientId", &format!("'{pid}'")),
+                ("$XDSSubmissionSetStatus", APPROVED),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(author_sets.object_refs.len(), 2, "the author sees both");
     hub.stop().await;
 }
 
