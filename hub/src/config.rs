@@ -37,6 +37,9 @@ pub struct FileConfig {
     pub audit_retention_days: u32,
     /// PEM CA bundle the collectors' certificates chain to; empty = the operator CA.
     pub audit_ca_file: String,
+    /// Patient consent: model, restricted/secret codes, class limits,
+    /// emergency access, BPPC policy codes (README "Patient consent").
+    pub consent: consent::ConsentPolicy,
 }
 
 impl Default for FileConfig {
@@ -57,6 +60,7 @@ impl Default for FileConfig {
             audit_destinations: Vec::new(),
             audit_retention_days: 0,
             audit_ca_file: String::new(),
+            consent: consent::ConsentPolicy::default(),
         }
     }
 }
@@ -80,6 +84,7 @@ pub struct Settings {
     pub audit_destinations: Vec<String>,
     pub audit_retention_days: u32,
     pub audit_ca_file: String,
+    pub consent: consent::ConsentPolicy,
 }
 
 pub const CONFIG_FILE: &str = "renkei.toml";
@@ -134,6 +139,10 @@ impl Settings {
             audit_destinations: crate::auditing::checked_destinations(&file.audit_destinations)?,
             audit_retention_days: file.audit_retention_days,
             audit_ca_file: file.audit_ca_file,
+            consent: {
+                file.consent.validate()?;
+                file.consent
+            },
         })
     }
 

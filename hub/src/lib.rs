@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit_cli;
 pub mod auditing;
 pub mod config;
+pub mod consent_cli;
 pub mod facility;
 pub mod http;
 pub mod https;

@@ -60,7 +60,8 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             home_community_id: settings.home_community_id.clone(),
         },
     )
-    .with_audit_source(crate::auditing::audit_source(&settings));
+    .with_audit_source(crate::auditing::audit_source(&settings))
+    .with_consent_policy(settings.consent.clone());
     let repository = Repository::new(
         registry.clone(),
         blobs,

@@ -316,3 +316,91 @@ fn operator_workflow_on_a_data_dir() {
     )
     .unwrap();
 }
+
+#[test]
+fn consent_commands_record_show_and_withdraw_paper_consent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    ok(&dir, &["init", "--affinity-domain", "1.2.392.200119.99"]);
+    let pid = "P-77^^^&1.2.392.200119.99&ISO";
+    ok(&dir, &["patient", "add", pid]);
+    ok(
+        &dir,
+        &[
+            "facility", "add", "--oid", HOSPITAL, "--name", "Hospital", "--kind", "hospital",
+        ],
+    );
+
+    // Bad input says what to fix and records nothing.
+    assert!(refused(&dir, &["consent", "grant", "--patient", pid]).contains("--all"));
+    let unknown = refused(
+        &dir,
+        &[
+            "consent",
+            "grant",
+            "--patient",
+            "NOBODY^^^&1.2.392.200119.99&ISO",
+            "--all",
+        ],
+    );
+    assert!(unknown.contains("not known"), "{unknown}");
+    let stranger = refused(
+        &dir,
+        &[
+            "consent",
+            "grant",
+            "--patient",
+            pid,
+            "--facility",
+            "1.2.3.4",
+        ],
+    );
+    assert!(stranger.contains("not a participant"), "{stranger}");
+
+    let out = ok(
+        &dir,
+        &[
+            "consent",
+            "grant",
+            "--patient",
+            pid,
+            "--facility",
+            HOSPITAL,
+            "--days",
+            "30",
+        ],
+    );
+    assert!(out.contains(&format!("facility={HOSPITAL}")), "{out}");
+    let show = ok(&dir, &["consent", "show", "--patient", pid]);
+    assert!(
+        show.contains("active") && show.contains("source=cli"),
+        "{show}"
+    );
+    assert!(!show.contains("expires=-"), "time-limited: {show}");
+
+    // Emergency access needs the capability ([consent] emergency_facilities).
+    let no_capability = refused(
+        &dir,
+        &[
+            "consent",
+            "emergency",
+            "--patient",
+            pid,
+            "--facility",
+            HOSPITAL,
+            "--reason",
+            "ER",
+        ],
+    );
+    assert!(no_capability.contains("capability"), "{no_capability}");
+
+    let out = ok(&dir, &["consent", "withdraw", "--patient", pid]);
+    assert!(out.contains("withdrawn"), "{out}");
+    let show = ok(&dir, &["consent", "show", "--patient", pid]);
+    assert!(
+        show.contains("withdrawn") && !show.contains("  active"),
+        "{show}"
+    );
+    let again = ok(&dir, &["consent", "withdraw", "--patient", pid]);
+    assert!(again.contains("nothing withdrawn"), "{again}");
+}

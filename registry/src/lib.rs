@@ -4,11 +4,14 @@
 //! back what goes into the RegistryResponse / AdhocQueryResponse.
 
 pub mod auditing;
+pub mod bppc;
+pub mod consents;
 mod filters;
 pub mod identity;
 mod output;
 pub mod query;
 pub mod register;
+pub mod visibility;
 
 use ebrim::{RegistryError, ResponseStatus};
 use store::Store;
@@ -45,6 +48,33 @@ impl Submitter {
     }
 }
 
+/// Who reads (ITI-18, ITI-43): the facility from the client certificate, its
+/// kind (for the consent policy's class limits) and the reason of an
+/// emergency access the request asks to open (SOAP header), if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    pub submitter: Submitter,
+    pub kind: Option<String>,
+    pub emergency_reason: Option<String>,
+}
+
+impl Reader {
+    pub fn new(submitter: Submitter, kind: Option<String>) -> Self {
+        Self {
+            submitter,
+            kind,
+            emergency_reason: None,
+        }
+    }
+    /// The consent decision's view of the requester.
+    pub fn requester(&self) -> consent::Requester {
+        consent::Requester {
+            facility_oid: self.submitter.facility_oid.clone(),
+            kind: self.kind.clone(),
+        }
+    }
+}
+
 /// Status and errors/warnings for a RegistryResponse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -72,6 +102,7 @@ pub struct Registry {
     store: Store,
     config: RegistryConfig,
     audit: std::sync::Arc<audit::AuditSource>,
+    consent: std::sync::Arc<consent::ConsentPolicy>,
 }
 
 impl Registry {
@@ -80,7 +111,16 @@ impl Registry {
             store,
             config,
             audit: std::sync::Arc::new(audit::AuditSource::unconfigured()),
+            consent: std::sync::Arc::new(consent::ConsentPolicy::default()),
         }
+    }
+    /// The region's consent policy (`[consent]` in renkei.toml).
+    pub fn with_consent_policy(mut self, policy: consent::ConsentPolicy) -> Self {
+        self.consent = std::sync::Arc::new(policy);
+        self
+    }
+    pub fn consent_policy(&self) -> &consent::ConsentPolicy {
+        &self.consent
     }
     /// How audit records name this hub (the repository shares it).
     pub fn with_audit_source(mut self, source: audit::AuditSource) -> Self {

@@ -5,7 +5,8 @@
 
 use crate::filters::{self, MemberFilter};
 use crate::output::{association_of, object_of};
-use crate::{Registry, RegistryConfig, Submitter};
+use crate::visibility::Visibility;
+use crate::{Reader, Registry, RegistryConfig, Submitter};
 use ebrim::query::{ByIds, EntryOrUnique, StoredQuery};
 use ebrim::vocab::*;
 use ebrim::write::QueryResult;
@@ -85,13 +86,11 @@ impl Found {
 }
 
 impl Registry {
-    /// ITI-18. `requester` is the facility from the client certificate (consent
-    /// filtering hooks in here).
-    pub async fn stored_query(
-        &self,
-        request: AdhocQueryRequest,
-        requester: Submitter,
-    ) -> QueryAnswer {
+    /// ITI-18 for `reader` (the facility from the client certificate): only
+    /// what its consent decisions permit is returned, and a denied object
+    /// answers as one that does not exist.
+    pub async fn stored_query(&self, request: AdhocQueryRequest, reader: Reader) -> QueryAnswer {
+        let requester = reader.submitter.clone();
         let audit_query = audit::QueryRef {
             query_id: request.query_id.clone(),
             request: ebrim::write::adhoc_query_request(&request).into_bytes(),
@@ -105,23 +104,43 @@ impl Registry {
             }
         };
         let patient = query.patient_id().map(|p| p.as_str().to_string());
+        if let Some(reason) = &reader.emergency_reason
+            && let Err(e) = self
+                .emergency_from_header(patient.as_deref(), &reader, reason)
+                .await
+        {
+            let answer = QueryAnswer::failure(vec![RegistryError::error(
+                Code::RegistryError,
+                e.public_message(),
+            )]);
+            return self.audited(answer, &requester, patient, audit_query).await;
+        }
         let return_type = request.return_type;
         let config = self.config().clone();
+        let policy = std::sync::Arc::clone(&self.consent);
+        let consent_requester = reader.requester();
         let result = self
             .store()
-            .read(move |conn| execute(conn, &query, return_type, &config))
+            .read(move |conn| {
+                let mut visibility =
+                    Visibility::new(&policy, consent_requester, chrono::Utc::now());
+                let answer = execute(conn, &query, return_type, &config, &mut visibility)?;
+                Ok::<_, StoreError>((answer, crate::consents::ReadFacts::of(&visibility)))
+            })
             .await;
-        let answer = match result {
-            Ok(answer) => answer,
+        let (answer, facts) = match result {
+            Ok(done) => done,
             Err(e) => {
                 tracing::error!(error = %e, "stored query failed");
-                QueryAnswer::failure(vec![RegistryError::error(
+                let answer = QueryAnswer::failure(vec![RegistryError::error(
                     Code::RegistryError,
                     "the registry could not run the query; try again later",
-                )])
+                )]);
+                (answer, crate::consents::ReadFacts::default())
             }
         };
-        self.audited(answer, &requester, patient, audit_query).await
+        self.audited_read(answer, &requester, patient, audit_query, facts)
+            .await
     }
 
     /// Records the query's audit (in a small write transaction of its own:
@@ -134,6 +153,27 @@ impl Registry {
         patient: Option<String>,
         query: audit::QueryRef,
     ) -> QueryAnswer {
+        self.audited_read(
+            answer,
+            requester,
+            patient,
+            query,
+            crate::consents::ReadFacts::default(),
+        )
+        .await
+    }
+
+    /// [`Self::audited`] plus the consent facts of the read: the access
+    /// basis, each emergency access used, and what was withheld
+    /// (AccessDenied, never shown to the requester).
+    async fn audited_read(
+        &self,
+        answer: QueryAnswer,
+        requester: &Submitter,
+        patient: Option<String>,
+        query: audit::QueryRef,
+        facts: crate::consents::ReadFacts,
+    ) -> QueryAnswer {
         let (patient, documents) = returned(&answer, patient);
         let event = audit::AuditEvent::new(
             audit::Transaction::Iti18,
@@ -141,9 +181,12 @@ impl Registry {
         )
         .with_patient(patient)
         .with_documents(documents)
-        .with_query(query);
+        .with_query(query)
+        .with_access_basis(facts.basis.clone());
         let event = crate::auditing::with_outcome(event, answer.status, &answer.errors);
-        match audit::record(self.store(), self.audit_source(), vec![event]).await {
+        let mut events = vec![event];
+        events.extend(facts.events(requester, "ITI-18"));
+        match audit::record(self.store(), self.audit_source(), events).await {
             Ok(()) => answer,
             Err(e) => {
                 tracing::error!(error = %e, "could not record the query's audit; result withheld");
@@ -188,10 +231,20 @@ fn execute(
     query: &StoredQuery,
     return_type: ReturnType,
     config: &RegistryConfig,
+    visibility: &mut Visibility<'_>,
 ) -> Result<QueryAnswer, StoreError> {
     // Ask for one more than allowed so "too many" is detectable without counting.
     let limit = i64::try_from(config.max_query_results).unwrap_or(i64::MAX - 1) + 1;
-    let found = run(conn, query, limit)?;
+    let mut found = run(conn, query, limit, visibility)?;
+    let matched = found.len();
+    visible_only(conn, &mut found, visibility)?;
+    // Too many and single-patient are judged on what the requester may see,
+    // so neither reveals denied documents. If the capped match held denied
+    // objects, the visible ones may be more than it showed: run uncapped.
+    if matched > config.max_query_results && found.len() <= config.max_query_results {
+        found = run(conn, query, i64::MAX, visibility)?;
+        visible_only(conn, &mut found, visibility)?;
+    }
     if found.len() > config.max_query_results {
         return Ok(QueryAnswer::failure(vec![RegistryError::error(
             Code::TooManyResults,
@@ -245,6 +298,20 @@ fn execute(
     })
 }
 
+/// Drops what the requester may not see, and every association with a
+/// dropped end (so no ObjectRef, association or membership reveals it).
+fn visible_only(
+    conn: &mut AnyConnection,
+    found: &mut Found,
+    visibility: &mut Visibility<'_>,
+) -> Result<(), StoreError> {
+    let objects = std::mem::take(&mut found.objects);
+    found.objects = visibility.retain(conn, objects)?;
+    let associations = std::mem::take(&mut found.associations);
+    found.associations = visibility.retain_associations(conn, associations)?;
+    Ok(())
+}
+
 fn kinds(rows: Vec<RegistryObjectRow>, kind: &str) -> Vec<RegistryObjectRow> {
     rows.into_iter().filter(|r| r.kind == kind).collect()
 }
@@ -254,6 +321,7 @@ fn by_ids(
     conn: &mut AnyConnection,
     ids: &ByIds,
     kind: &str,
+    visibility: &mut Visibility<'_>,
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
     let rows = match ids {
         ByIds::EntryUuids(u) => store::objects_by_ids(conn, &strings(u))?,
@@ -266,14 +334,16 @@ fn by_ids(
             out
         }
     };
-    Ok(kinds(rows, kind))
+    visibility.retain(conn, kinds(rows, kind))
 }
 
-/// One entry addressed by entryUUID or uniqueId.
+/// One entry addressed by entryUUID or uniqueId (none if the requester may
+/// not see it: a query anchored on a denied object finds nothing).
 fn one(
     conn: &mut AnyConnection,
     id: &EntryOrUnique,
     kind: &str,
+    visibility: &mut Visibility<'_>,
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
     let rows = match id {
         EntryOrUnique::EntryUuid(u) => store::objects_by_ids(conn, &[u.to_string()])?,
@@ -281,14 +351,19 @@ fn one(
             store::objects_by_unique_ids(conn, Some(kind), std::slice::from_ref(u))?
         }
     };
-    Ok(kinds(rows, kind))
+    visibility.retain(conn, kinds(rows, kind))
 }
 
 fn strings<T: ToString>(v: &[T]) -> Vec<String> {
     v.iter().map(ToString::to_string).collect()
 }
 
-fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Found, StoreError> {
+fn run(
+    conn: &mut AnyConnection,
+    query: &StoredQuery,
+    limit: i64,
+    visibility: &mut Visibility<'_>,
+) -> Result<Found, StoreError> {
     let mut found = Found::default();
     match query {
         StoredQuery::FindDocuments(p) => {
@@ -333,26 +408,26 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
             found.push_associations(assocs);
         }
         StoredQuery::GetDocuments(ids) => {
-            found.objects = by_ids(conn, ids, store::KIND_DOCUMENT_ENTRY)?;
+            found.objects = by_ids(conn, ids, store::KIND_DOCUMENT_ENTRY, visibility)?;
         }
         StoredQuery::GetFolders(ids) => {
-            found.objects = by_ids(conn, ids, store::KIND_FOLDER)?;
+            found.objects = by_ids(conn, ids, store::KIND_FOLDER, visibility)?;
         }
         StoredQuery::GetAssociations { uuids } => {
-            found.associations = store::associations_touching(conn, &strings(uuids), None)?;
+            let uuids = visibility.visible_ids(conn, &strings(uuids))?;
+            found.associations = store::associations_touching(conn, &uuids, None)?;
         }
         StoredQuery::GetDocumentsAndAssociations(ids) => {
-            let docs = by_ids(conn, ids, store::KIND_DOCUMENT_ENTRY)?;
+            let docs = by_ids(conn, ids, store::KIND_DOCUMENT_ENTRY, visibility)?;
             let doc_ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
             found.objects = docs;
             found.associations = store::associations_touching(conn, &doc_ids, None)?;
         }
         StoredQuery::GetSubmissionSets { uuids } => {
-            let members = store::associations_by_target(
-                conn,
-                &strings(uuids),
-                Some(&[ASSOC_HAS_MEMBER.to_string()]),
-            )?;
+            // A denied member is not a member anyone can ask about.
+            let uuids = visibility.visible_ids(conn, &strings(uuids))?;
+            let members =
+                store::associations_by_target(conn, &uuids, Some(&[ASSOC_HAS_MEMBER.to_string()]))?;
             let source_ids: Vec<String> = members.iter().map(|a| a.source_id.clone()).collect();
             let sets = kinds(
                 store::objects_by_ids(conn, &source_ids)?,
@@ -374,7 +449,7 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
         } => {
             let filter =
                 MemberFilter::new(format_codes, confidentiality_codes, document_entry_types);
-            let sets = one(conn, id, store::KIND_SUBMISSION_SET)?;
+            let sets = one(conn, id, store::KIND_SUBMISSION_SET, visibility)?;
             if let Some(ss) = sets.into_iter().next() {
                 let ss_id = ss.id.clone();
                 found.objects.push(ss);
@@ -390,6 +465,8 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
                     .filter(|t| t.kind != store::KIND_SUBMISSION_SET)
                     .partition(|t| t.kind == store::KIND_DOCUMENT_ENTRY);
                 let docs = filter.retain(conn, docs)?;
+                let docs = visibility.retain(conn, docs)?;
+                let folders = visibility.retain(conn, folders)?;
                 let doc_ids: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
                 let folder_ids: HashSet<String> = folders.iter().map(|f| f.id.clone()).collect();
                 // Associations are returned only when both ends are returned.
@@ -434,7 +511,7 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
         } => {
             let filter =
                 MemberFilter::new(format_codes, confidentiality_codes, document_entry_types);
-            let folders = one(conn, id, store::KIND_FOLDER)?;
+            let folders = one(conn, id, store::KIND_FOLDER, visibility)?;
             if let Some(fd) = folders.into_iter().next() {
                 let fd_id = fd.id.clone();
                 found.objects.push(fd);
@@ -449,6 +526,7 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
                     store::KIND_DOCUMENT_ENTRY,
                 );
                 let docs = filter.retain(conn, members_found)?;
+                let docs = visibility.retain(conn, docs)?;
                 let doc_ids: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
                 found.push_objects(docs);
                 found.push_associations(
@@ -460,7 +538,7 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
             }
         }
         StoredQuery::GetFoldersForDocument { id } => {
-            let docs = one(conn, id, store::KIND_DOCUMENT_ENTRY)?;
+            let docs = one(conn, id, store::KIND_DOCUMENT_ENTRY, visibility)?;
             let doc_ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
             let members = store::associations_by_target(
                 conn,
@@ -479,7 +557,7 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
             document_entry_types,
         } => {
             let filter = MemberFilter::new(&[], &[], document_entry_types);
-            let docs = one(conn, id, store::KIND_DOCUMENT_ENTRY)?;
+            let docs = one(conn, id, store::KIND_DOCUMENT_ENTRY, visibility)?;
             if let Some(doc) = docs.into_iter().next() {
                 let assocs = store::associations_touching(
                     conn,
@@ -501,6 +579,7 @@ fn run(conn: &mut AnyConnection, query: &StoredQuery, limit: i64) -> Result<Foun
                     store::KIND_DOCUMENT_ENTRY,
                 );
                 let related = filter.retain(conn, candidates)?;
+                let related = visibility.retain(conn, related)?;
                 let related_ids: HashSet<&str> = related.iter().map(|r| r.id.as_str()).collect();
                 let assocs: Vec<AssociationRow> = assocs
                     .into_iter()

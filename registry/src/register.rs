@@ -51,11 +51,16 @@ impl Registry {
         let success = event.clone().with_patient(Some(
             validated.submission_set.patient_id.as_str().to_string(),
         ));
+        let policy = std::sync::Arc::clone(&self.consent);
         // The audit record commits with the registration or not at all.
         let result = self
             .store()
             .write(move |conn| {
                 let warnings = register_in(conn, &validated, &submitter)?;
+                let consent_events = crate::bppc::apply_in(conn, &validated, &submitter, &policy)?;
+                for e in &consent_events {
+                    audit::append(conn, &source, e)?;
+                }
                 audit::append(conn, &source, &success)?;
                 Ok(warnings)
             })

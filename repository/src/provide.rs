@@ -199,6 +199,7 @@ impl Repository {
         }
         let repo_id = self.config.repository_unique_id.clone();
         let source = self.registry.audit_source().clone();
+        let policy = self.registry.consent_policy().clone();
         let event = event.with_patient(Some(
             validated.submission_set.patient_id.as_str().to_string(),
         ));
@@ -231,6 +232,12 @@ impl Repository {
                     return Err(RegisterFailure::Rejected(errors));
                 }
                 let warnings = register_in(conn, &validated, &submitter)?;
+                // A BPPC consent document takes effect with its registration.
+                let consent_events =
+                    registry::bppc::apply_in(conn, &validated, &submitter, &policy)?;
+                for e in &consent_events {
+                    audit::append(conn, &source, e)?;
+                }
                 // Last, so the chain head is locked only until the commit.
                 audit::append(conn, &source, &event)?;
                 Ok((warnings, keep))

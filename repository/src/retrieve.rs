@@ -4,7 +4,9 @@
 
 use crate::Repository;
 use ebrim::{RegistryError, ResponseStatus, RetrieveDocumentSetRequest, XdsErrorCode as Code};
-use registry::Submitter;
+use registry::consents::ReadFacts;
+use registry::visibility::Visibility;
+use registry::{Reader, Submitter};
 
 /// A document the response will stream from the blob store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,16 +28,42 @@ pub struct Retrieval {
 }
 
 impl Repository {
-    /// ITI-43 for `requester` (the facility from the client certificate).
-    /// The audit records are written before any document is handed out; if
-    /// they cannot be, nothing is.
-    pub async fn retrieve(
-        &self,
-        request: RetrieveDocumentSetRequest,
-        requester: Submitter,
-    ) -> Retrieval {
-        let retrieval = self.retrieve_unaudited(request.clone()).await;
-        let events = retrieval_events(&retrieval, &request, &requester);
+    /// ITI-43 for `reader` (the facility from the client certificate). A
+    /// document its consent decisions deny is answered exactly as an
+    /// unknown one. The audit records are written before any document is
+    /// handed out; if they cannot be, nothing is.
+    pub async fn retrieve(&self, request: RetrieveDocumentSetRequest, reader: Reader) -> Retrieval {
+        let requester = reader.submitter.clone();
+        if let Some(reason) = reader.emergency_reason.clone()
+            && let Err(e) = self.emergency_from_header(&request, &reader, &reason).await
+        {
+            let refused = Retrieval {
+                status: ResponseStatus::Failure,
+                errors: vec![RegistryError::error(
+                    Code::RepositoryError,
+                    e.public_message(),
+                )],
+                documents: Vec::new(),
+            };
+            let event = audit::AuditEvent::new(
+                audit::Transaction::Iti43,
+                registry::auditing::requestor(&requester),
+            );
+            let event = registry::auditing::with_outcome(event, refused.status, &refused.errors);
+            if let Err(err) = audit::record(
+                self.registry.store(),
+                self.registry.audit_source(),
+                vec![event],
+            )
+            .await
+            {
+                tracing::error!(error = %err, "could not audit a refused retrieval");
+            }
+            return refused;
+        }
+        let retrieval = self.retrieve_unaudited(request.clone(), reader).await;
+        let mut events = retrieval_events(&retrieval, &request, &requester);
+        events.extend(retrieval.consent.events(&requester, "ITI-43"));
         match audit::record(self.registry.store(), self.registry.audit_source(), events).await {
             Ok(()) => retrieval.retrieval,
             Err(e) => {
@@ -52,14 +80,58 @@ impl Repository {
         }
     }
 
-    async fn retrieve_unaudited(&self, request: RetrieveDocumentSetRequest) -> Found {
+    /// The `renkei:EmergencyAccess` header on ITI-43: opens emergency
+    /// access to the patients of the requested documents of this repository.
+    async fn emergency_from_header(
+        &self,
+        request: &RetrieveDocumentSetRequest,
+        reader: &Reader,
+        reason: &str,
+    ) -> Result<(), registry::consents::ConsentError> {
+        self.registry
+            .check_emergency_request(reader, reason, None)
+            .await?;
+        let repo_id = self.config.repository_unique_id.clone();
+        let uids: Vec<String> = request
+            .requests
+            .iter()
+            .filter(|r| r.repository_unique_id == repo_id)
+            .map(|r| r.document_unique_id.clone())
+            .collect();
+        let mut patients: Vec<String> = self
+            .registry
+            .store()
+            .read(move |conn| store::documents_by_unique_ids(conn, &repo_id, &uids))
+            .await?
+            .into_iter()
+            .map(|d| d.patient_id)
+            .collect();
+        patients.sort();
+        patients.dedup();
+        for p in patients {
+            self.registry
+                .emergency_from_header(Some(&p), reader, reason)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn retrieve_unaudited(
+        &self,
+        request: RetrieveDocumentSetRequest,
+        reader: Reader,
+    ) -> Found {
         let repo_id = self.config.repository_unique_id.clone();
         let requests = request.requests;
         let count = requests.len();
+        let policy = self.registry.consent_policy().clone();
+        let requester = reader.requester();
         let result = self
             .registry
             .store()
             .read(move |conn| {
+                let mut visibility = Visibility::new(&policy, requester, chrono::Utc::now());
+                let permitted = permitted_unique_ids(conn, &requests, &repo_id, &mut visibility)?;
                 let mut found = Vec::new();
                 let mut errors = Vec::new();
                 for r in requests {
@@ -76,7 +148,10 @@ impl Repository {
                         );
                         continue;
                     }
-                    match store::document_by_unique_id(conn, &repo_id, &r.document_unique_id)? {
+                    // Denied: the same error as for a document never stored.
+                    let row = store::document_by_unique_id(conn, &repo_id, &r.document_unique_id)?
+                        .filter(|_| permitted.contains(&r.document_unique_id));
+                    match row {
                         Some(row) => found.push((row.patient_id.clone(), RetrievedDocument {
                             home_community_id: r.home_community_id,
                             repository_unique_id: r.repository_unique_id,
@@ -97,11 +172,11 @@ impl Repository {
                         ),
                     }
                 }
-                Ok::<_, store::StoreError>((found, errors))
+                Ok::<_, store::StoreError>((found, errors, ReadFacts::of(&visibility)))
             })
             .await;
         match result {
-            Ok((found, errors)) => {
+            Ok((found, errors, consent)) => {
                 let status = if errors.is_empty() {
                     ResponseStatus::Success
                 } else if found.is_empty() || count == 0 {
@@ -117,6 +192,7 @@ impl Repository {
                         errors,
                         documents,
                     },
+                    consent,
                 }
             }
             Err(e) => {
@@ -131,16 +207,40 @@ impl Repository {
                         )],
                         documents: Vec::new(),
                     },
+                    consent: ReadFacts::default(),
                 }
             }
         }
     }
 }
 
-/// A retrieval and the patient of each document it found.
+/// The requested document uniqueIds of this repository whose
+/// DocumentEntries the requester may see (one batched lookup, one decision
+/// per entry). A document with no entry is not permitted.
+fn permitted_unique_ids(
+    conn: &mut store::AnyConnection,
+    requests: &[ebrim::DocumentRequest],
+    repo_id: &str,
+    visibility: &mut Visibility<'_>,
+) -> Result<std::collections::HashSet<String>, store::StoreError> {
+    let uids: Vec<String> = requests
+        .iter()
+        .filter(|r| r.repository_unique_id == repo_id)
+        .map(|r| r.document_unique_id.clone())
+        .collect();
+    let entries = store::objects_by_unique_ids(conn, Some(store::KIND_DOCUMENT_ENTRY), &uids)?;
+    Ok(visibility
+        .retain(conn, entries)?
+        .into_iter()
+        .map(|e| e.unique_id)
+        .collect())
+}
+
+/// A retrieval, the patient of each document it found, and its consent facts.
 struct Found {
     patients: Vec<String>,
     retrieval: Retrieval,
+    consent: ReadFacts,
 }
 
 /// One successful record per patient whose documents are handed out (IHE:

@@ -16,6 +16,7 @@ mod blob;
 mod connection;
 mod error;
 mod models;
+mod models_consent;
 mod queries;
 mod schema;
 #[cfg(feature = "testing")]
@@ -26,8 +27,10 @@ pub use blob::{BlobStore, BlobWriter};
 pub use connection::{AnyConnection, Backend, Db};
 pub use error::StoreError;
 pub use models::*;
+pub use models_consent::*;
 pub use queries::associations::*;
 pub use queries::audit::*;
+pub use queries::consent::*;
 pub use queries::documents::*;
 pub use queries::dtm_key;
 pub use queries::facilities::*;

@@ -163,3 +163,34 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Consents patients gave (facility `*` = all participants); withdrawal
+    /// sets `withdrawn_at`. Source `cli`, `api` or `bppc` (+ the document).
+    consent_grants (id) {
+        id -> Text,
+        patient_id -> Text,
+        facility_oid -> Text,
+        scope -> Text,
+        given_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        withdrawn_at -> Nullable<Timestamp>,
+        recorded_by -> Text,
+        source -> Text,
+        document_unique_id -> Nullable<Text>,
+        document_entry_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Emergency (break-the-glass) accesses, bounded in time.
+    emergency_accesses (id) {
+        id -> Text,
+        patient_id -> Text,
+        facility_oid -> Text,
+        reason -> Text,
+        opened_at -> Timestamp,
+        expires_at -> Timestamp,
+        opened_by -> Text,
+    }
+}

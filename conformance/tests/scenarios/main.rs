@@ -6,6 +6,8 @@
 mod audit;
 mod certificates;
 mod common;
+mod consent;
+mod consent_bench;
 mod provide_and_retrieve;
 mod register_and_query;
 mod tls_identity;

@@ -7,6 +7,7 @@
 //! changes made with the CLI arrive with the next database refresh (2 s).
 
 mod certificates;
+mod consents;
 mod facilities;
 
 use crate::facility::{ErrorClass, OpsError};
@@ -54,7 +55,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/certificates/{serial}/revoke",
                 web::post().to(certificates::revoke_serial),
             )
-            .route("/crl", web::get().to(certificates::crl)),
+            .route("/crl", web::get().to(certificates::crl))
+            .route("/consents", web::get().to(consents::report))
+            .route("/consents", web::post().to(consents::grant))
+            .route("/consents/withdraw", web::post().to(consents::withdraw))
+            .route(
+                "/emergency-access",
+                web::post().to(consents::open_emergency),
+            ),
     );
 }
 
@@ -175,13 +183,17 @@ mod tests {
             ("/admin/certificates", "get"),
             ("/admin/certificates/{serial}/revoke", "post"),
             ("/admin/crl", "get"),
+            ("/admin/consents", "get"),
+            ("/admin/consents", "post"),
+            ("/admin/consents/withdraw", "post"),
+            ("/admin/emergency-access", "post"),
         ] {
             assert!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),
                 "{method} {path} is not documented"
             );
         }
-        assert_eq!(paths.len(), 11, "documented paths without a route?");
+        assert_eq!(paths.len(), 14, "documented paths without a route?");
         // Every $ref resolves.
         let text = super::OPENAPI;
         for piece in text.split("\"$ref\": \"#/components/schemas/").skip(1) {

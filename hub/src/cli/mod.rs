@@ -3,6 +3,7 @@
 
 mod audit;
 mod certs;
+mod consent;
 mod facility;
 mod server;
 
@@ -58,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: server::PatientCommand,
     },
+    /// Patient consent: record, withdraw, show; emergency access.
+    Consent {
+        #[command(subcommand)]
+        command: consent::ConsentCommand,
+    },
     /// Audit trail: verify the hash chain, patient access report, search.
     Audit {
         #[command(subcommand)]
@@ -80,6 +86,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Facility { command } => facility::run(&dir, command).await,
         Command::Certs { command } => certs::run(&dir, command).await,
         Command::Patient { command } => server::patient(&dir, command).await,
+        Command::Consent { command } => consent::run(&dir, command).await,
         Command::Audit { command } => audit::run(&dir, command).await,
     }
 }

@@ -1,6 +1,7 @@
 //! Thin HTTP handlers: read the request, authorise the peer, parse, call the
 //! actor crate, write the response. No XDS logic lives here.
 
+pub mod consent;
 pub mod error;
 pub mod ops;
 mod registry;
@@ -15,7 +16,8 @@ use error::HttpFailure;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/xds/registry", web::post().to(registry::endpoint))
-        .route("/xds/repository", web::post().to(repository::endpoint));
+        .route("/xds/repository", web::post().to(repository::endpoint))
+        .configure(consent::configure);
 }
 
 /// The facility behind this request, from the client certificate the TLS
@@ -87,6 +89,23 @@ pub fn permit(
             })?;
     }
     Ok(state.access.submitter(&peer.facility_oid))
+}
+
+/// The registry's view of a reader (ITI-18, ITI-43): the sender, its
+/// facility kind for the consent policy, and an emergency access asked for
+/// in the `renkei:EmergencyAccess` SOAP header.
+pub fn reader(
+    state: &AppState,
+    submitter: ::registry::Submitter,
+    envelope: &soap::EnvelopeInfo,
+) -> ::registry::Reader {
+    let kind = state
+        .access
+        .kind_of(&submitter.facility_oid)
+        .map(|k| k.as_str().to_string());
+    let mut reader = ::registry::Reader::new(submitter, kind);
+    reader.emergency_reason = envelope.emergency_access_reason.clone();
+    reader
 }
 
 /// Maps an ebRIM parse error: malformed XML is a SOAP Fault, well-formed but

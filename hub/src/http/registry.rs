@@ -63,7 +63,8 @@ pub async fn endpoint(
                 web::block(move || ebrim::parse::adhoc_query_request(&bytes, &limits)).await;
             let body = match parsed {
                 Ok(Ok(request)) => {
-                    let answer = state.registry.stored_query(request, submitter).await;
+                    let reader = super::reader(&state, submitter, &envelope);
+                    let answer = state.registry.stored_query(request, reader).await;
                     ebrim::write::adhoc_query_response(
                         answer.status,
                         &answer.errors,

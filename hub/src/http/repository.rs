@@ -47,7 +47,8 @@ pub async fn endpoint(
         ITI41 => provide(&state, incoming, submitter, relates).await,
         ITI43 => {
             discard(&state, &incoming).await;
-            retrieve(&state, incoming, submitter, relates).await
+            let reader = super::reader(&state, submitter, &envelope);
+            retrieve(&state, incoming, reader, relates).await
         }
         other => {
             discard(&state, &incoming).await;
@@ -105,7 +106,7 @@ async fn provide(
 async fn retrieve(
     state: &AppState,
     incoming: Incoming,
-    submitter: Submitter,
+    reader: registry::Reader,
     relates: Option<&str>,
 ) -> HttpResponse {
     let request = match ebrim::parse::retrieve_document_set_request(
@@ -127,7 +128,7 @@ async fn retrieve(
             };
         }
     };
-    let retrieval = state.repository.retrieve(request, submitter).await;
+    let retrieval = state.repository.retrieve(request, reader).await;
     stream_retrieval(state, retrieval, relates)
 }
 

@@ -24,7 +24,13 @@ pub struct EnvelopeInfo {
     /// Namespace URI ("" when unqualified) and local name of the first Body
     /// child; `None` for an empty Body.
     pub body_element: Option<(String, String)>,
+    /// The `reason` of a `<renkei:EmergencyAccess xmlns:renkei="urn:renkei:2026"
+    /// reason="..."/>` header: the requester asks to open emergency access.
+    pub emergency_access_reason: Option<String>,
 }
+
+/// Namespace of the hub's own SOAP headers.
+pub const RENKEI_NS: &str = "urn:renkei:2026";
 
 impl EnvelopeInfo {
     /// True when the response goes back on the HTTP connection (no ReplyTo,
@@ -103,6 +109,7 @@ pub fn read_envelope(xml: &[u8], limits: &XmlLimits) -> Result<EnvelopeInfo, Soa
         reply_to: headers.reply_to,
         to: headers.to,
         relates_to: headers.relates_to,
+        emergency_access_reason: headers.emergency_access_reason,
         body_element,
     })
 }
@@ -148,6 +155,7 @@ struct Headers {
     reply_to: Option<String>,
     to: Option<String>,
     relates_to: Option<String>,
+    emergency_access_reason: Option<String>,
 }
 
 fn read_header(cursor: &mut Cursor<'_>, headers: &mut Headers) -> Result<(), SoapFault> {
@@ -193,6 +201,18 @@ fn read_header_block(
             "From" => return cursor.skip(block),
             _ => {}
         }
+    }
+    if block.ns == Ns::Other(RENKEI_NS.to_string()) && block.local() == "EmergencyAccess" {
+        let reason = cursor
+            .attribute(block, |ns| ns == Ns::None, "reason")?
+            .unwrap_or_default();
+        if headers.emergency_access_reason.is_some() {
+            return Err(SoapFault::sender(
+                "renkei:EmergencyAccess appears more than once",
+            ));
+        }
+        headers.emergency_access_reason = Some(reason);
+        return cursor.skip(block);
     }
     if must_understand && targeted {
         return Err(SoapFault::must_understand(block.ns.uri(), block.local()));

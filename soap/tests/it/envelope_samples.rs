@@ -213,3 +213,31 @@ fn mtom_root_parts_are_envelopes() {
         Some("urn:uuid:3D4B161591CD1DEC0C1286850962146")
     );
 }
+
+#[test]
+fn renkei_emergency_access_header_is_read_even_with_must_understand() {
+    let envelope = |header: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action>urn:ihe:iti:2007:RegistryStoredQuery</a:Action>{header}</s:Header><s:Body><x/></s:Body></s:Envelope>"#
+        )
+    };
+    let read = |xml: String| read_envelope(xml.as_bytes(), &XmlLimits::default());
+    let info = read(envelope("")).unwrap();
+    assert_eq!(info.emergency_access_reason, None);
+    let info = read(envelope(
+        r#"<r:EmergencyAccess xmlns:r="urn:renkei:2026" s:mustUnderstand="true" reason="unconscious &amp; alone"/>"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        info.emergency_access_reason.as_deref(),
+        Some("unconscious & alone")
+    );
+    // No reason attribute: read as an empty reason (the registry refuses it).
+    let info = read(envelope(
+        r#"<r:EmergencyAccess xmlns:r="urn:renkei:2026"/>"#,
+    ))
+    .unwrap();
+    assert_eq!(info.emergency_access_reason.as_deref(), Some(""));
+    let twice = r#"<r:EmergencyAccess xmlns:r="urn:renkei:2026" reason="a"/><r:EmergencyAccess xmlns:r="urn:renkei:2026" reason="b"/>"#;
+    assert!(read(envelope(twice)).is_err());
+}

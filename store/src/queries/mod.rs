@@ -3,6 +3,7 @@
 
 pub mod associations;
 pub mod audit;
+pub mod consent;
 pub mod documents;
 pub mod facilities;
 pub mod filters;

@@ -11,7 +11,10 @@ use std::sync::{Arc, Mutex};
 use store::{AnyConnection, DocumentFilter, FolderFilter, SubmissionSetFilter};
 
 /// The SQL of every statement `f` runs.
-fn statements_of(conn: &mut AnyConnection, f: impl FnOnce(&mut AnyConnection)) -> Vec<String> {
+pub(crate) fn statements_of(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection),
+) -> Vec<String> {
     let sink = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&sink);
     conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
@@ -96,7 +99,7 @@ fn highest_parameter(sql: &str) -> usize {
         .unwrap_or(0)
 }
 
-fn full_scans(conn: &mut AnyConnection, sql: &str) -> Vec<String> {
+pub(crate) fn full_scans(conn: &mut AnyConnection, sql: &str) -> Vec<String> {
     let is_sqlite = matches!(conn, AnyConnection::Sqlite(_));
     let lines = plan(conn, sql);
     // Shown with --nocapture or on failure.

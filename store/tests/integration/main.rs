@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod blobs;
+mod consent;
 mod explain;
 mod facilities;
 mod filters;

@@ -1,0 +1,2 @@
+DROP TABLE emergency_accesses;
+DROP TABLE consent_grants;

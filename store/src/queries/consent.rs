@@ -1,0 +1,186 @@
+//! Consent grants and emergency accesses, by patient.
+
+use super::IN_LIST_CHUNK;
+use crate::AnyConnection;
+use crate::error::StoreError;
+use crate::models_consent::{ConsentGrantRow, EmergencyAccessRow};
+use crate::schema::{consent_grants, emergency_accesses};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub fn insert_consent_grants(
+    conn: &mut AnyConnection,
+    rows: &[ConsentGrantRow],
+) -> Result<usize, StoreError> {
+    let mut inserted = 0;
+    for row in rows {
+        inserted += diesel::insert_into(consent_grants::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(inserted)
+}
+
+/// The grants of these patients that may concern `facility_oid` (its own
+/// and the `*` ones), for a decision; every grant when `facility_oid` is `None`.
+pub fn consent_grants_of(
+    conn: &mut AnyConnection,
+    patient_ids: &[String],
+    facility_oid: Option<&str>,
+) -> Result<Vec<ConsentGrantRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in patient_ids.chunks(IN_LIST_CHUNK) {
+        let mut q = consent_grants::table
+            .filter(consent_grants::patient_id.eq_any(chunk))
+            .into_boxed();
+        if let Some(f) = facility_oid {
+            q = q.filter(consent_grants::facility_oid.eq_any([f, "*"]));
+        }
+        out.extend(
+            q.order((consent_grants::given_at, consent_grants::id))
+                .select(ConsentGrantRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Withdraws, at `at`, the patient's grants not yet withdrawn: all of them,
+/// or those naming `facility_oid`. Returns the withdrawn rows.
+pub fn withdraw_consent_grants(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+    facility_oid: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<Vec<ConsentGrantRow>, StoreError> {
+    let mut q = consent_grants::table
+        .filter(consent_grants::patient_id.eq(patient_id))
+        .filter(consent_grants::withdrawn_at.is_null())
+        .into_boxed();
+    if let Some(f) = facility_oid {
+        q = q.filter(consent_grants::facility_oid.eq(f));
+    }
+    let rows: Vec<ConsentGrantRow> = q.select(ConsentGrantRow::as_select()).load(conn)?;
+    mark_withdrawn(conn, &rows, at)
+}
+
+/// Withdraws, at `at`, the grants recorded by these BPPC DocumentEntries.
+pub fn withdraw_grants_of_documents(
+    conn: &mut AnyConnection,
+    entry_ids: &[String],
+    at: NaiveDateTime,
+) -> Result<Vec<ConsentGrantRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in entry_ids.chunks(IN_LIST_CHUNK) {
+        rows.extend(
+            consent_grants::table
+                .filter(consent_grants::document_entry_id.eq_any(chunk))
+                .filter(consent_grants::withdrawn_at.is_null())
+                .select(ConsentGrantRow::as_select())
+                .load(conn)?,
+        );
+    }
+    mark_withdrawn(conn, &rows, at)
+}
+
+fn mark_withdrawn(
+    conn: &mut AnyConnection,
+    rows: &[ConsentGrantRow],
+    at: NaiveDateTime,
+) -> Result<Vec<ConsentGrantRow>, StoreError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        diesel::update(consent_grants::table.filter(consent_grants::id.eq_any(chunk)))
+            .set(consent_grants::withdrawn_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(rows
+        .iter()
+        .map(|r| ConsentGrantRow {
+            withdrawn_at: Some(at),
+            ..r.clone()
+        })
+        .collect())
+}
+
+pub fn insert_emergency_access(
+    conn: &mut AnyConnection,
+    row: &EmergencyAccessRow,
+) -> Result<(), StoreError> {
+    diesel::insert_into(emergency_accesses::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Emergency accesses of these patients, all or those of `facility_oid`.
+pub fn emergency_accesses_of(
+    conn: &mut AnyConnection,
+    patient_ids: &[String],
+    facility_oid: Option<&str>,
+) -> Result<Vec<EmergencyAccessRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in patient_ids.chunks(IN_LIST_CHUNK) {
+        let mut q = emergency_accesses::table
+            .filter(emergency_accesses::patient_id.eq_any(chunk))
+            .into_boxed();
+        if let Some(f) = facility_oid {
+            q = q.filter(emergency_accesses::facility_oid.eq(f));
+        }
+        out.extend(
+            q.order((emergency_accesses::opened_at, emergency_accesses::id))
+                .select(EmergencyAccessRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// (object id, value) of the given values of one multi-valued attribute
+/// (e.g. the restricted and secret confidentialityCodes) among these
+/// objects; primary-key lookups, and only matching rows come back.
+pub fn objects_with_codes(
+    conn: &mut AnyConnection,
+    object_ids: &[String],
+    kind: &str,
+    values: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    use crate::schema::object_codes;
+    let mut out = Vec::new();
+    if values.is_empty() {
+        return Ok(out);
+    }
+    for chunk in object_ids.chunks(IN_LIST_CHUNK) {
+        out.extend(
+            object_codes::table
+                .filter(object_codes::object_id.eq_any(chunk))
+                .filter(object_codes::kind.eq(kind))
+                .filter(object_codes::value.eq_any(values))
+                .select((object_codes::object_id, object_codes::value))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Ends an emergency access at `at` (if it was still open later). Returns
+/// whether it existed.
+pub fn end_emergency_access(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        emergency_accesses::table
+            .filter(emergency_accesses::id.eq(id))
+            .filter(emergency_accesses::expires_at.gt(at)),
+    )
+    .set(emergency_accesses::expires_at.eq(at))
+    .execute(conn)?;
+    Ok(changed > 0
+        || emergency_accesses::table
+            .find(id)
+            .count()
+            .get_result::<i64>(conn)?
+            > 0)
+}
