@@ -48,6 +48,11 @@ const ORPHAN_GRACE: Duration = Duration::from_secs(6 * 3600);
 const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 pub async fn build(settings: Settings) -> Result<RunningHub> {
+    if cfg!(feature = "bench-no-audit") {
+        tracing::error!(
+            "built with the bench-no-audit feature: NO AUDIT RECORDS ARE WRITTEN; benchmarking only"
+        );
+    }
     let store = Store::open(&settings.database_url, settings.database_pool_size)
         .await
         .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
@@ -95,7 +100,8 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             ..ebrim::parse::Limits::default()
         },
         access: access.clone(),
-        participants: Participants::new(store.clone(), &settings.pki_dir()),
+        participants: Participants::new(store.clone(), &settings.pki_dir())
+            .with_audit_source(crate::auditing::audit_source(&settings)),
         pki: Arc::clone(&pki),
     });
 

@@ -115,6 +115,21 @@ fn operator(req: &HttpRequest, state: &AppState) -> Result<PeerIdentity, AdminEr
     Ok(peer)
 }
 
+/// The participant registry acting for this operator: its changes are
+/// audited with the operator facility from the request's certificate.
+fn participants_for(
+    req: &HttpRequest,
+    state: &AppState,
+    peer: &PeerIdentity,
+) -> crate::facility::Participants {
+    let requestor = audit::Requestor {
+        facility_oid: Some(peer.facility_oid.clone()),
+        user: peer.common_name.clone(),
+        address: req.peer_addr().map(|a| a.ip().to_string()),
+    };
+    state.participants.acting_as(requestor)
+}
+
 /// Parses a JSON body (after the caller is known to be the operator).
 fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
