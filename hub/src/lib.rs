@@ -12,6 +12,7 @@ pub mod http;
 pub mod https;
 pub mod init;
 pub mod metrics;
+pub mod node_auth;
 pub mod patients;
 pub mod pki_files;
 pub mod pki_watch;

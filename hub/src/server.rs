@@ -83,6 +83,11 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
         .context("building the TLS configuration")?;
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
+    let (node_auth, node_auth_writer) = crate::node_auth::NodeAuthAudit::start(
+        store.clone(),
+        registry.audit_source().clone(),
+        crate::node_auth::WINDOW,
+    );
     let state = web::Data::new(AppState {
         registry,
         repository,
@@ -103,6 +108,7 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
         participants: Participants::new(store.clone(), &settings.pki_dir())
             .with_audit_source(crate::auditing::audit_source(&settings)),
         pki: Arc::clone(&pki),
+        node_auth: node_auth.clone(),
     });
 
     let listener = std::net::TcpListener::bind(settings.listen)
@@ -116,10 +122,12 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     let ops = HttpServer::new({
         let store = web::Data::new(store.clone());
         let pki = web::Data::from(Arc::clone(&pki));
+        let node_auth = web::Data::new(node_auth);
         move || {
             App::new()
                 .app_data(store.clone())
                 .app_data(pki.clone())
+                .app_data(node_auth.clone())
                 .configure(http::ops::configure)
         }
     })
@@ -131,6 +139,7 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     let https_handle = https.handle();
     let ops_handle = ops.handle();
     let mut tasks = vec![
+        node_auth_writer,
         tokio::spawn(async move {
             if let Err(e) = https.await {
                 tracing::error!(error = %e, "HTTPS listener stopped");
