@@ -6,6 +6,7 @@
 //! Changes made here (revocation, suspension) reach the TLS layer at once;
 //! changes made with the CLI arrive with the next database refresh (2 s).
 
+mod audit;
 mod certificates;
 mod facilities;
 
@@ -54,7 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/certificates/{serial}/revoke",
                 web::post().to(certificates::revoke_serial),
             )
-            .route("/crl", web::get().to(certificates::crl)),
+            .route("/crl", web::get().to(certificates::crl))
+            .route("/audit/patient", web::get().to(audit::patient))
+            .route("/audit/search", web::get().to(audit::search))
+            .route("/audit/verify", web::get().to(audit::verify)),
     );
 }
 
@@ -122,7 +126,7 @@ fn participants_for(
     state: &AppState,
     peer: &PeerIdentity,
 ) -> crate::facility::Participants {
-    let requestor = audit::Requestor {
+    let requestor = ::audit::Requestor {
         facility_oid: Some(peer.facility_oid.clone()),
         user: peer.common_name.clone(),
         address: req.peer_addr().map(|a| a.ip().to_string()),
@@ -190,13 +194,16 @@ mod tests {
             ("/admin/certificates", "get"),
             ("/admin/certificates/{serial}/revoke", "post"),
             ("/admin/crl", "get"),
+            ("/admin/audit/patient", "get"),
+            ("/admin/audit/search", "get"),
+            ("/admin/audit/verify", "get"),
         ] {
             assert!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),
                 "{method} {path} is not documented"
             );
         }
-        assert_eq!(paths.len(), 11, "documented paths without a route?");
+        assert_eq!(paths.len(), 14, "documented paths without a route?");
         // Every $ref resolves.
         let text = super::OPENAPI;
         for piece in text.split("\"$ref\": \"#/components/schemas/").skip(1) {
