@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod audit_admin;
 mod certificates;
 mod common;
 mod provide_and_retrieve;
