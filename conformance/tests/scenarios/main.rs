@@ -5,6 +5,7 @@
 
 mod audit;
 mod audit_admin;
+mod audit_fields;
 mod certificates;
 mod common;
 mod provide_and_retrieve;
