@@ -9,6 +9,12 @@
 //! at once, later ones within [`WINDOW`] are counted, and when the window
 //! closes one record carries how many were suppressed. A full channel drops
 //! the report and counts it (`renkei_audit_node_auth_dropped_total`).
+//!
+//! Requests refused after the handshake (a certificate revoked or a facility
+//! suspended while its connection was open, a path the facility may not use)
+//! go through the same bounded channel ([`NodeAuthAudit::refused`]) and are
+//! recorded one by one, so a peer hammering an open connection cannot pile
+//! up unbounded audit work either.
 
 use crate::pki_watch::HandshakeFailure;
 use audit::{AuditEvent, AuditSource, Outcome, Requestor, Transaction};
@@ -38,10 +44,18 @@ pub struct FailedHandshake {
     pub detail: String,
 }
 
+/// What the writer task is handed.
+#[derive(Debug)]
+enum Report {
+    Handshake(FailedHandshake),
+    /// A refusal after the handshake, recorded as it is.
+    Refusal(Box<AuditEvent>),
+}
+
 /// The listeners' handle on the node-authentication audit (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct NodeAuthAudit {
-    tx: mpsc::Sender<FailedHandshake>,
+    tx: mpsc::Sender<Report>,
     counters: Arc<Counters>,
 }
 
@@ -87,7 +101,16 @@ impl NodeAuthAudit {
         if !Self::is_auditable(failure.reason) {
             return;
         }
-        if self.tx.try_send(failure).is_err() {
+        self.send(Report::Handshake(failure));
+    }
+
+    /// Records a request refused after the handshake. Never blocks.
+    pub fn refused(&self, event: AuditEvent) {
+        self.send(Report::Refusal(Box::new(event)));
+    }
+
+    fn send(&self, report: Report) {
+        if self.tx.try_send(report).is_err() {
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -95,7 +118,7 @@ impl NodeAuthAudit {
     /// Prometheus text for the two counters.
     pub fn render_metrics(&self) -> String {
         format!(
-            "# HELP renkei_audit_node_auth_dropped_total Node authentication failures not audited because the audit writer was behind.\n# TYPE renkei_audit_node_auth_dropped_total counter\nrenkei_audit_node_auth_dropped_total {}\n# HELP renkei_audit_node_auth_suppressed_total Node authentication failures folded into a per-minute summary record.\n# TYPE renkei_audit_node_auth_suppressed_total counter\nrenkei_audit_node_auth_suppressed_total {}\n",
+            "# HELP renkei_audit_node_auth_dropped_total Refused handshakes and requests not audited because the audit writer was behind.\n# TYPE renkei_audit_node_auth_dropped_total counter\nrenkei_audit_node_auth_dropped_total {}\n# HELP renkei_audit_node_auth_suppressed_total Node authentication failures folded into a per-minute summary record.\n# TYPE renkei_audit_node_auth_suppressed_total counter\nrenkei_audit_node_auth_suppressed_total {}\n",
             self.counters.dropped.load(Ordering::Relaxed),
             self.counters.suppressed.load(Ordering::Relaxed),
         )
@@ -103,7 +126,7 @@ impl NodeAuthAudit {
 }
 
 async fn write_records(
-    mut rx: mpsc::Receiver<FailedHandshake>,
+    mut rx: mpsc::Receiver<Report>,
     store: Store,
     source: AuditSource,
     mut coalescer: Coalescer,
@@ -119,12 +142,15 @@ async fn write_records(
                 let now = Instant::now();
                 // Everything already waiting goes into the same transaction.
                 let mut next = Some(first);
-                while let Some(failure) = next {
-                    match coalescer.on_failure(failure, now) {
-                        Some(event) => events.push(event),
-                        None => {
-                            counters.suppressed.fetch_add(1, Ordering::Relaxed);
-                        }
+                while let Some(report) = next {
+                    match report {
+                        Report::Refusal(event) => events.push(*event),
+                        Report::Handshake(failure) => match coalescer.on_failure(failure, now) {
+                            Some(event) => events.push(event),
+                            None => {
+                                counters.suppressed.fetch_add(1, Ordering::Relaxed);
+                            }
+                        },
                     }
                     next = rx.try_recv().ok();
                 }

@@ -600,6 +600,28 @@ async fn admin_audit_endpoints_page_through_what_the_cli_prints() {
         let (status, _, _) = get(&clinic, &format!("{base}/admin/audit/{path}")).await;
         assert_eq!(status, 403, "{path}");
     }
+    // Each refusal is audited (through the bounded refusal channel).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let denied: Vec<AuditRecord> = records(&hub, "access-denied")
+            .await
+            .into_iter()
+            .filter(|r| r.facility.as_deref() == Some(hub.facility_oid.as_str()))
+            .collect();
+        if denied.len() == 3 {
+            for r in &denied {
+                assert_eq!((r.event_id.as_str(), r.outcome), ("110113", 4));
+                assert!(outcome_description(&r.message).contains("/admin/audit/"));
+            }
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} refusals audited",
+            denied.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Verify: intact, then broken at the row edited in the database.
     let verify = |c: reqwest::Client| async move {
