@@ -309,6 +309,8 @@ impl Transaction {
             Iti8(_) | Iti9 => "mllp",
             ConsentGrant | ConsentWithdraw => "/consents",
             EmergencyAccessOpen | EmergencyAccessUse => "/emergency-access",
+            // The hub as a whole (its listeners), not one endpoint.
+            NodeAuthFailure | ApplicationStart | ApplicationStop => "",
             _ => "/admin",
         }
     }

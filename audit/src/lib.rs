@@ -16,6 +16,7 @@ pub mod chain;
 mod error;
 mod event;
 pub mod forward;
+mod group;
 mod record;
 pub mod report;
 pub mod retention;

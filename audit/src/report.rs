@@ -102,6 +102,36 @@ pub async fn search(store: &Store, query: &AuditQuery) -> Result<Vec<AuditRecord
         .await
 }
 
+/// One page of the records matching `query` (its `limit` is ignored): at
+/// most `limit` records with seq after `after_seq`, oldest first. Callers
+/// that serve the trail (the admin API) page with the last seq they got,
+/// so no result is ever held whole in memory.
+pub async fn search_page(
+    store: &Store,
+    query: &AuditQuery,
+    after_seq: Option<i64>,
+    limit: usize,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let filter = AuditFilter {
+        patient: query.patient.clone(),
+        facility: query.facility.clone(),
+        since: query.since.map(|t| t.naive_utc()),
+        until: query.until.map(|t| t.naive_utc()),
+        transaction_label: query.transaction.clone(),
+        event_id: query.event_id.clone(),
+        after_seq,
+    };
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    store
+        .read(move |conn| {
+            Ok(store::search_audit(conn, &filter, limit)?
+                .into_iter()
+                .map(AuditRecord::from)
+                .collect())
+        })
+        .await
+}
+
 /// "Who read or changed this patient's records": every record about the
 /// patient since `since`.
 pub async fn patient_report(

@@ -167,3 +167,37 @@ async fn search_filters_by_patient_facility_time_and_event() {
     );
     assert_eq!(q(|q| q.limit = Some(1)).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_callers_share_commits_without_losing_or_splitting_records() {
+    let (store, _db) = fresh().await;
+    let source = AuditSource::unconfigured();
+    let callers: Vec<_> = (0..50)
+        .map(|i| {
+            let (store, source) = (store.clone(), source.clone());
+            tokio::spawn(async move {
+                let patient = format!("P{i}^^^&1.2&ISO");
+                let two = vec![
+                    event(0).with_patient(Some(patient.clone())),
+                    event(0).with_patient(Some(patient)),
+                ];
+                audit::record(&store, &source, two).await.unwrap();
+            })
+        })
+        .collect();
+    for c in callers {
+        c.await.unwrap();
+    }
+    let rows = audit::report::search(&store, &audit::report::AuditQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 100);
+    // A caller's records are adjacent and each caller appears once.
+    let mut seen = std::collections::HashSet::new();
+    for pair in rows.chunks(2) {
+        assert_eq!(pair[0].patient, pair[1].patient, "{pair:?}");
+        assert_eq!(pair[1].seq, pair[0].seq + 1);
+        assert!(seen.insert(pair[0].patient.clone()));
+    }
+    assert!(audit::verify(&store).await.unwrap().is_intact());
+}

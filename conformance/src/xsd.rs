@@ -6,12 +6,21 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// `../shared/conformance` relative to the workspace root.
+/// `../shared/conformance` relative to the workspace root (or the nearest
+/// `shared/conformance` further up, for a git worktree one level deeper).
 pub fn conformance_dir() -> PathBuf {
-    PathBuf::from(concat!(
+    let beside_root = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../shared/conformance"
-    ))
+    ));
+    if beside_root.is_dir() {
+        return beside_root;
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("shared/conformance"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or(beside_root)
 }
 
 /// Schemas a response body can be validated against.

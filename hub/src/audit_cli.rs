@@ -91,7 +91,8 @@ pub async fn open_store(settings: &Settings) -> Result<Store> {
         .context("opening the database")
 }
 
-fn render(records: &[AuditRecord], format: ReportFormat) -> String {
+/// The report text in `format` (what the CLI prints and the admin API sends).
+pub fn render(records: &[AuditRecord], format: ReportFormat) -> String {
     match format {
         ReportFormat::Json => report::to_json_lines(records),
         ReportFormat::Csv => report::to_csv(records),
@@ -100,12 +101,15 @@ fn render(records: &[AuditRecord], format: ReportFormat) -> String {
 
 /// The patient id in the form the audit trail stores (normalised CX).
 fn regional_patient(settings: &Settings, cx: &str) -> Result<String> {
+    regional_patient_in(&settings.affinity_domain, cx)
+}
+
+/// [`regional_patient`] for the affinity domain `affinity_domain`.
+pub fn regional_patient_in(affinity_domain: &str, cx: &str) -> Result<String> {
     let pid = ebrim::datatypes::PatientId::parse(cx).map_err(|e| anyhow::anyhow!("{cx}: {e}"))?;
-    if pid.assigning_authority() != settings.affinity_domain {
+    if pid.assigning_authority() != affinity_domain {
         bail!(
-            "{cx} is not in the affinity domain {}; regional ids look like ID^^^&{}&ISO",
-            settings.affinity_domain,
-            settings.affinity_domain
+            "{cx} is not in the affinity domain {affinity_domain}; regional ids look like ID^^^&{affinity_domain}&ISO"
         );
     }
     Ok(pid.as_str().to_string())

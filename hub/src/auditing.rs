@@ -119,7 +119,8 @@ pub fn start(store: &Store, settings: &Settings) -> Result<Vec<tokio::task::Join
 /// Records a refusal without holding up the caller: an ITI-19 node
 /// authentication failure (`Transaction::NodeAuthFailure`: no, revoked or
 /// suspended certificate) or a request the policy denies
-/// (`Transaction::AccessDenied`). The audit trail's own failure is logged.
+/// (`Transaction::AccessDenied`), through the bounded audit channel of
+/// [`crate::node_auth`]. The audit trail's own failure is logged.
 pub fn refused(
     state: &crate::state::AppState,
     address: Option<String>,
@@ -134,7 +135,8 @@ pub fn refused(
     };
     let event =
         AuditEvent::new(transaction, requestor).failed(audit::Outcome::MinorFailure, reason);
-    record_detached(state.registry.store(), state.registry.audit_source(), event);
+    // Bounded: a peer repeating refused requests cannot pile up audit work.
+    state.node_auth.refused(event);
 }
 
 /// Records `event` in a transaction of its own without holding up the

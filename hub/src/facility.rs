@@ -4,12 +4,17 @@
 //! `/admin/` API, working on the database and the operator CA in the data dir.
 //!
 //! Every operation checks its input completely before it signs or writes
-//! anything, so a refused request leaves nothing behind.
+//! anything, so a refused request leaves nothing behind. Every change is
+//! audited in the same database transaction as the change itself (facility
+//! add / suspend / reinstate, certificate issue / revoke); a refused or
+//! failed change leaves a failure record instead.
 
 use crate::policy::{FacilityKind, UnknownKind};
+use audit::{AuditEvent, AuditSource, Outcome, Requestor, TargetKind, Transaction};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use store::{CertificateRow, FacilityRow, Store, StoreError};
 
 /// Valid (unrevoked, unexpired) certificates one facility may hold at once:
@@ -223,6 +228,11 @@ impl Default for IssueOptions {
 pub struct Participants {
     store: Store,
     pki_dir: PathBuf,
+    /// How audit records name this hub.
+    audit: Arc<AuditSource>,
+    /// Who the changes are audited as: the operator at the command line
+    /// unless [`Participants::acting_as`] names the admin API's caller.
+    requestor: Requestor,
 }
 
 impl Participants {
@@ -230,7 +240,52 @@ impl Participants {
         Participants {
             store,
             pki_dir: pki_dir.to_path_buf(),
+            audit: Arc::new(AuditSource::unconfigured()),
+            requestor: Requestor::operator_cli(),
         }
+    }
+
+    /// Audit records name this hub as `source` (see `auditing::audit_source`).
+    pub fn with_audit_source(mut self, source: AuditSource) -> Self {
+        self.audit = Arc::new(source);
+        self
+    }
+
+    /// The same registry, auditing its changes as made by `requestor` (the
+    /// operator facility of an admin API request).
+    pub fn acting_as(&self, requestor: Requestor) -> Self {
+        Participants {
+            requestor,
+            ..self.clone()
+        }
+    }
+
+    fn event(&self, transaction: Transaction) -> AuditEvent {
+        AuditEvent::new(transaction, self.requestor.clone())
+    }
+
+    /// Records a refused or failed change (its transaction wrote nothing).
+    async fn audit_failure(&self, event: AuditEvent, error: &OpsError) {
+        let outcome = match error.class() {
+            ErrorClass::Internal => Outcome::SeriousFailure,
+            _ => Outcome::MinorFailure,
+        };
+        let event = event.failed(outcome, error.to_string());
+        if let Err(e) = audit::record(&self.store, &self.audit, vec![event]).await {
+            tracing::error!(error = %e, "could not record a refused operator action in the audit trail");
+        }
+    }
+
+    /// `result`, after auditing it if it is a failure.
+    async fn audited<T>(
+        &self,
+        event: AuditEvent,
+        result: Result<T, OpsError>,
+    ) -> Result<T, OpsError> {
+        if let Err(e) = &result {
+            self.audit_failure(event, e).await;
+        }
+        result
     }
 
     pub fn store(&self) -> &Store {
@@ -257,6 +312,22 @@ impl Participants {
         name: &str,
         kind: &str,
     ) -> Result<FacilityRecord, OpsError> {
+        let event = self.event(Transaction::FacilityAdd).with_target_detail(
+            TargetKind::Facility,
+            oid.trim(),
+            format!("{} ({kind})", name.trim()),
+        );
+        let result = self.add_facility_audited(oid, name, kind, &event).await;
+        self.audited(event, result).await
+    }
+
+    async fn add_facility_audited(
+        &self,
+        oid: &str,
+        name: &str,
+        kind: &str,
+        event: &AuditEvent,
+    ) -> Result<FacilityRecord, OpsError> {
         let oid = oid.trim().to_string();
         let kind: FacilityKind = kind.parse()?;
         // The same rules the certificate subject will have to meet.
@@ -271,6 +342,7 @@ impl Participants {
             name: name.trim().to_string(),
             kind: kind.as_str().to_string(),
         };
+        let (source, event) = (Arc::clone(&self.audit), event.clone());
         let inserted = self
             .store
             .write(move |conn| {
@@ -278,7 +350,9 @@ impl Participants {
                     return Ok(None);
                 }
                 store::insert_facility(conn, &row)?;
-                store::facility(conn, &row.oid)
+                let added = store::facility(conn, &row.oid)?;
+                audit::append(conn, &source, &event)?;
+                Ok::<_, StoreError>(added)
             })
             .await;
         match inserted {
@@ -311,22 +385,33 @@ impl Participants {
         suspended: bool,
     ) -> Result<FacilityRecord, OpsError> {
         let key = oid.to_string();
-        let status = if suspended {
-            store::FACILITY_SUSPENDED
+        let (status, transaction) = if suspended {
+            (store::FACILITY_SUSPENDED, Transaction::FacilitySuspend)
         } else {
-            store::FACILITY_ACTIVE
+            (store::FACILITY_ACTIVE, Transaction::FacilityReinstate)
         };
-        self.store
+        let event = self
+            .event(transaction)
+            .with_target(TargetKind::Facility, oid);
+        let (source, recorded) = (Arc::clone(&self.audit), event.clone());
+        let result = self
+            .store
             .write(move |conn| {
                 if store::set_facility_status(conn, &key, status)? {
-                    store::facility(conn, &key)
+                    let row = store::facility(conn, &key)?;
+                    audit::append(conn, &source, &recorded)?;
+                    Ok::<_, StoreError>(row)
                 } else {
                     Ok(None)
                 }
             })
-            .await?
-            .map(Into::into)
-            .ok_or_else(|| OpsError::UnknownFacility(oid.to_string()))
+            .await
+            .map_err(OpsError::from)
+            .and_then(|row| {
+                row.map(Into::into)
+                    .ok_or_else(|| OpsError::UnknownFacility(oid.to_string()))
+            });
+        self.audited(event, result).await
     }
 
     /// Issues a certificate with a key generated here (`certs issue`).
@@ -349,6 +434,20 @@ impl Participants {
         oid: &str,
         csr_pem: Option<&str>,
         options: &IssueOptions,
+    ) -> Result<IssuedBundle, OpsError> {
+        let event = self
+            .event(Transaction::CertIssue)
+            .with_target(TargetKind::Facility, oid.trim());
+        let result = self.sign_audited(oid, csr_pem, options, &event).await;
+        self.audited(event, result).await
+    }
+
+    async fn sign_audited(
+        &self,
+        oid: &str,
+        csr_pem: Option<&str>,
+        options: &IssueOptions,
+        event: &AuditEvent,
     ) -> Result<IssuedBundle, OpsError> {
         if options.validity_days == 0 || options.validity_days > MAX_VALIDITY_DAYS {
             return Err(OpsError::Invalid(format!(
@@ -383,13 +482,29 @@ impl Participants {
         // certificate refused here was never recorded nor handed out.
         let key = facility.oid.clone();
         let now = Utc::now();
+        let source = Arc::clone(&self.audit);
+        let event = event.clone().with_target_detail(
+            TargetKind::Certificate,
+            issued.serial_hex.clone(),
+            format!(
+                "{}; {}",
+                issued.subject,
+                if csr_pem.is_some() {
+                    "signed CSR"
+                } else {
+                    "key generated by the hub"
+                }
+            ),
+        );
         let recorded = self
             .store
             .write(move |conn| -> Result<CertificateRow, OpsError> {
                 check_issuable(conn, &key, now)?;
                 store::insert_certificate(conn, &row)?;
-                store::certificate(conn, &row.serial_hex)?
-                    .ok_or_else(|| OpsError::UnknownCertificate(row.serial_hex.clone()))
+                let recorded = store::certificate(conn, &row.serial_hex)?
+                    .ok_or_else(|| OpsError::UnknownCertificate(row.serial_hex.clone()))?;
+                audit::append(conn, &source, &event)?;
+                Ok(recorded)
             })
             .await?;
         Ok(IssuedBundle {
@@ -468,9 +583,26 @@ impl Participants {
         serial: &str,
         reason: certs::RevocationReason,
     ) -> Result<CertificateRecord, OpsError> {
+        let event = self.event(Transaction::CertRevoke).with_target_detail(
+            TargetKind::Certificate,
+            serial.trim(),
+            reason.as_str(),
+        );
+        let result = self.revoke_serial_audited(serial, reason, &event).await;
+        self.audited(event, result).await
+    }
+
+    async fn revoke_serial_audited(
+        &self,
+        serial: &str,
+        reason: certs::RevocationReason,
+        event: &AuditEvent,
+    ) -> Result<CertificateRecord, OpsError> {
         check_reason(reason)?;
         let serial = certs::normalize_serial_hex(serial)?;
         let now = Utc::now();
+        let source = Arc::clone(&self.audit);
+        let mut event = event.clone();
         let row = self
             .store
             .write(move |conn| -> Result<CertificateRow, OpsError> {
@@ -480,8 +612,15 @@ impl Participants {
                 {
                     return Err(OpsError::AlreadyRevoked(row.serial_hex));
                 }
-                store::certificate(conn, &serial)?
-                    .ok_or_else(|| OpsError::UnknownCertificate(serial.clone()))
+                // The canonical serial, and whose certificate it was.
+                event.targets.clear();
+                let event = event
+                    .with_target_detail(TargetKind::Certificate, &serial, reason.as_str())
+                    .with_target(TargetKind::Facility, &row.facility_oid);
+                let revoked = store::certificate(conn, &serial)?
+                    .ok_or_else(|| OpsError::UnknownCertificate(serial.clone()))?;
+                audit::append(conn, &source, &event)?;
+                Ok(revoked)
             })
             .await?;
         Ok(CertificateRecord::from_row(&row, now))
@@ -494,9 +633,28 @@ impl Participants {
         oid: &str,
         reason: certs::RevocationReason,
     ) -> Result<Vec<CertificateRecord>, OpsError> {
+        let event = self.event(Transaction::CertRevoke).with_target_detail(
+            TargetKind::Facility,
+            oid.trim(),
+            reason.as_str(),
+        );
+        let result = self.revoke_facility_audited(oid, reason, &event).await;
+        self.audited(event, result).await
+    }
+
+    /// One record per revoked certificate, all in the revoking transaction.
+    async fn revoke_facility_audited(
+        &self,
+        oid: &str,
+        reason: certs::RevocationReason,
+        event: &AuditEvent,
+    ) -> Result<Vec<CertificateRecord>, OpsError> {
         check_reason(reason)?;
         let key = oid.trim().to_string();
         let now = Utc::now();
+        let source = Arc::clone(&self.audit);
+        let mut template = event.clone();
+        template.targets.clear();
         let rows = self
             .store
             .write(move |conn| -> Result<Vec<CertificateRow>, OpsError> {
@@ -514,6 +672,17 @@ impl Participants {
                     {
                         revoked.push(row);
                     }
+                }
+                for row in &revoked {
+                    let event = template
+                        .clone()
+                        .with_target_detail(
+                            TargetKind::Certificate,
+                            &row.serial_hex,
+                            reason.as_str(),
+                        )
+                        .with_target(TargetKind::Facility, &row.facility_oid);
+                    audit::append(conn, &source, &event)?;
                 }
                 Ok(revoked)
             })
@@ -686,9 +855,11 @@ fn remove_all(paths: &[PathBuf]) {
 }
 
 /// Used by `renkei init`: records the facility and writes its first
-/// certificate bundle into `out`. Returns the certificate serial.
+/// certificate bundle into `out`, both audited as the operator's command.
+/// Returns the certificate serial.
 pub async fn admit_and_issue(
     store: &Store,
+    source: &AuditSource,
     ca: &certs::OperatorCa,
     oid: &str,
     name: &str,
@@ -703,8 +874,14 @@ pub async fn admit_and_issue(
         name: name.to_string(),
         kind: kind.as_str().to_string(),
     };
+    let added = AuditEvent::new(Transaction::FacilityAdd, Requestor::operator_cli())
+        .with_target_detail(TargetKind::Facility, oid, format!("{name} ({kind})"));
+    let audit_source = source.clone();
     store
-        .write(move |conn| store::insert_facility(conn, &facility))
+        .write(move |conn| {
+            store::insert_facility(conn, &facility)?;
+            audit::append(conn, &audit_source, &added).map(drop)
+        })
         .await
         .map_err(|e| anyhow::anyhow!("recording facility {oid}: {e}"))?;
     let issued = ca.issue_participant(
@@ -723,8 +900,19 @@ pub async fn admit_and_issue(
         not_after: issued.not_after.naive_utc(),
         pem: issued.cert_pem.clone(),
     };
+    let issued_event = AuditEvent::new(Transaction::CertIssue, Requestor::operator_cli())
+        .with_target(TargetKind::Facility, oid)
+        .with_target_detail(
+            TargetKind::Certificate,
+            issued.serial_hex.clone(),
+            format!("{}; key generated by the hub", issued.subject),
+        );
+    let audit_source = source.clone();
     store
-        .write(move |conn| store::insert_certificate(conn, &row))
+        .write(move |conn| {
+            store::insert_certificate(conn, &row)?;
+            audit::append(conn, &audit_source, &issued_event).map(drop)
+        })
         .await?;
     let now = Utc::now();
     let bundle = IssuedBundle {

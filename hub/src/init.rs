@@ -95,8 +95,17 @@ pub async fn init_with_ca(
     let store = Store::open(&settings.database_url, 2).await?;
     let demo_oid = format!("{root}.10.1");
     let demo_dir = data_dir.join(DEMO_CLIENT_DIR);
-    crate::facility::admit_and_issue(&store, &ca, &demo_oid, "Demo Clinic", "clinic", &demo_dir)
-        .await?;
+    let source = crate::auditing::audit_source(&settings);
+    crate::facility::admit_and_issue(
+        &store,
+        &source,
+        &ca,
+        &demo_oid,
+        "Demo Clinic",
+        "clinic",
+        &demo_dir,
+    )
+    .await?;
 
     let text = toml::to_string_pretty(&file)?;
     write_file(&data_dir.join(CONFIG_FILE), text.as_bytes(), false)?;

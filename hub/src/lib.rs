@@ -13,6 +13,8 @@ pub mod http;
 pub mod https;
 pub mod init;
 pub mod metrics;
+pub mod node_auth;
+pub mod patients;
 pub mod pki_files;
 pub mod pki_watch;
 pub mod policy;

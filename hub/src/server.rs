@@ -48,6 +48,11 @@ const ORPHAN_GRACE: Duration = Duration::from_secs(6 * 3600);
 const ORPHAN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 pub async fn build(settings: Settings) -> Result<RunningHub> {
+    if cfg!(feature = "bench-no-audit") {
+        tracing::error!(
+            "built with the bench-no-audit feature: NO AUDIT RECORDS ARE WRITTEN; benchmarking only"
+        );
+    }
     let store = Store::open(&settings.database_url, settings.database_pool_size)
         .await
         .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
@@ -79,6 +84,11 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
         .context("building the TLS configuration")?;
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
+    let (node_auth, node_auth_writer) = crate::node_auth::NodeAuthAudit::start(
+        store.clone(),
+        registry.audit_source().clone(),
+        crate::node_auth::WINDOW,
+    );
     let state = web::Data::new(AppState {
         registry,
         repository,
@@ -96,8 +106,10 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             ..ebrim::parse::Limits::default()
         },
         access: access.clone(),
-        participants: Participants::new(store.clone(), &settings.pki_dir()),
+        participants: Participants::new(store.clone(), &settings.pki_dir())
+            .with_audit_source(crate::auditing::audit_source(&settings)),
         pki: Arc::clone(&pki),
+        node_auth: node_auth.clone(),
     });
 
     let listener = std::net::TcpListener::bind(settings.listen)
@@ -111,10 +123,12 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     let ops = HttpServer::new({
         let store = web::Data::new(store.clone());
         let pki = web::Data::from(Arc::clone(&pki));
+        let node_auth = web::Data::new(node_auth);
         move || {
             App::new()
                 .app_data(store.clone())
                 .app_data(pki.clone())
+                .app_data(node_auth.clone())
                 .configure(http::ops::configure)
         }
     })
@@ -126,6 +140,7 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     let https_handle = https.handle();
     let ops_handle = ops.handle();
     let mut tasks = vec![
+        node_auth_writer,
         tokio::spawn(async move {
             if let Err(e) = https.await {
                 tracing::error!(error = %e, "HTTPS listener stopped");

@@ -17,4 +17,6 @@ pub struct AppState {
     pub participants: crate::facility::Participants,
     /// Server certificate, CA bundle and handshake statistics.
     pub pki: std::sync::Arc<crate::pki_watch::PkiRuntime>,
+    /// Where listeners report refused TLS handshakes (ITI-19 audit).
+    pub node_auth: crate::node_auth::NodeAuthAudit,
 }

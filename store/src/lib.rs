@@ -41,6 +41,9 @@ pub use queries::patients::*;
 use connection::{ConnectionManager, Pool, Target};
 use deadpool::managed::PoolError;
 use deadpool_diesel::{InteractError, Runtime};
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use transaction::{Mode, in_transaction};
 
@@ -56,6 +59,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Store {
     pool: Pool,
     backend: Backend,
+    /// Per-database state of the crates above ([`Store::extension`]).
+    extensions: Arc<Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -95,11 +100,30 @@ impl Store {
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StoreError::Config(e.to_string()))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            extensions: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// State a crate above keeps once per database (e.g. the audit trail's
+    /// group commit): one `T` per store and its clones, made on first use.
+    pub fn extension<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut map = self
+            .extensions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let slot = map
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        Arc::clone(slot)
+            .downcast::<T>()
+            .unwrap_or_else(|_| Arc::new(T::default()))
     }
 
     /// Runs `f` on a pooled connection in the blocking pool, inside a

@@ -6,18 +6,27 @@ use crate::event::{DocumentRef, QueryRef, Requestor};
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-const SCHEMAS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/schemas"
-);
+/// `../shared/conformance` beside the workspace (the nearest one up, so a
+/// git worktree one level deeper finds it too).
+pub(crate) fn conformance_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(2)
+        .map(|dir| dir.join("shared/conformance"))
+        .find(|dir| dir.is_dir())
+        .expect("../shared/conformance beside the workspace")
+}
 
 /// Validates against dicom2017c.xsd with xmllint (offline, via the catalog).
 pub(crate) fn validate(xml: &str) {
     let mut child = Command::new("xmllint")
         .args(["--nonet", "--noout", "--schema"])
-        .arg(format!("{SCHEMAS}/audit/dicom2017c.xsd"))
+        .arg(conformance_dir().join("schemas/audit/dicom2017c.xsd"))
         .arg("-")
-        .env("XML_CATALOG_FILES", format!("{SCHEMAS}/catalog.xml"))
+        .env(
+            "XML_CATALOG_FILES",
+            conformance_dir().join("schemas/catalog.xml"),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -269,12 +278,9 @@ fn untrusted_text_cannot_break_the_message() {
 #[test]
 fn the_ipf_samples_validate_with_the_same_schema() {
     // Guards the validation helper itself: real ATNA messages pass.
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/atna/audit-samples/ipf"
-    );
+    let dir = conformance_dir().join("atna/audit-samples/ipf");
     for name in ["pixfeed.xml", "pixquery.xml"] {
-        let xml = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        let xml = std::fs::read_to_string(dir.join(name)).unwrap();
         validate(&xml);
     }
 }

@@ -13,18 +13,14 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SCHEMAS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/schemas"
-);
-
 /// The DICOM audit message validates against dicom2017c.xsd.
-fn validate_audit_xml(xml: &str) {
+pub fn validate_audit_xml(xml: &str) {
+    let schemas = conformance::xsd::conformance_dir().join("schemas");
     let mut child = Command::new("xmllint")
         .args(["--nonet", "--noout", "--schema"])
-        .arg(format!("{SCHEMAS}/audit/dicom2017c.xsd"))
+        .arg(schemas.join("audit/dicom2017c.xsd"))
         .arg("-")
-        .env("XML_CATALOG_FILES", format!("{SCHEMAS}/catalog.xml"))
+        .env("XML_CATALOG_FILES", schemas.join("catalog.xml"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

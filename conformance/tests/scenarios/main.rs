@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod audit_admin;
+mod audit_fields;
 mod certificates;
 mod common;
 mod consent;

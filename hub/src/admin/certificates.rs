@@ -1,7 +1,7 @@
 //! `/admin/certificates`, `/admin/facilities/{oid}/certificates|revoke`,
 //! `/admin/crl`: issue, sign a CSR, list, report expiry, revoke, publish the CRL.
 
-use super::{AdminError, json_body, operator, respond};
+use super::{AdminError, json_body, operator, participants_for, respond};
 use crate::facility::{DEFAULT_VALIDITY_DAYS, IssueOptions};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -47,15 +47,16 @@ pub async fn issue(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let result = async {
-        operator(&req, &state)?;
+        let peer = operator(&req, &state)?;
+        let participants = participants_for(&req, &state, &peer);
         let request: IssueRequest = json_body(&body)?;
         let options = IssueOptions {
             common_name: request.common_name,
             validity_days: request.validity_days.unwrap_or(DEFAULT_VALIDITY_DAYS),
         };
         let bundle = match &request.csr_pem {
-            Some(csr) => state.participants.sign_csr(&oid, csr, &options).await?,
-            None => state.participants.issue(&oid, &options).await?,
+            Some(csr) => participants.sign_csr(&oid, csr, &options).await?,
+            None => participants.issue(&oid, &options).await?,
         };
         tracing::info!(facility = %oid, serial = %bundle.certificate.serial, "certificate issued");
         Ok::<_, AdminError>(bundle)
@@ -108,7 +109,9 @@ pub async fn revoke_serial(
                 "refusing to revoke the certificate this request is made with; use `renkei certs revoke` on the hub if you mean it",
             ));
         }
-        let revoked = state.participants.revoke_serial(&serial, reason).await?;
+        let revoked = participants_for(&req, &state, &peer)
+            .revoke_serial(&serial, reason)
+            .await?;
         apply_revocations(&state, std::slice::from_ref(&revoked.serial));
         Ok(revoked)
     };
@@ -131,7 +134,9 @@ pub async fn revoke_facility(
                 "refusing to revoke every certificate of the facility this request comes from; use `renkei certs revoke --facility` on the hub if you mean it",
             ));
         }
-        let revoked = state.participants.revoke_facility(&oid, reason).await?;
+        let revoked = participants_for(&req, &state, &peer)
+            .revoke_facility(&oid, reason)
+            .await?;
         let serials: Vec<String> = revoked.iter().map(|c| c.serial.clone()).collect();
         apply_revocations(&state, &serials);
         Ok(revoked)

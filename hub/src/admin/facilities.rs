@@ -1,6 +1,6 @@
 //! `/admin/facilities`: admit, list, show, suspend, reinstate.
 
-use super::{AdminError, json_body, operator, respond};
+use super::{AdminError, json_body, operator, participants_for, respond};
 use crate::facility::{CertificateRecord, FacilityRecord};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -31,10 +31,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
 
 pub async fn add(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
     let result = async {
-        operator(&req, &state)?;
+        let peer = operator(&req, &state)?;
         let new: NewFacility = json_body(&body)?;
-        let facility = state
-            .participants
+        let facility = participants_for(&req, &state, &peer)
             .add_facility(&new.oid, &new.name, &new.kind)
             .await?;
         // Its kind must be known before its first connection.
@@ -77,7 +76,9 @@ pub async fn suspend(
                 "refusing to suspend the facility this request comes from: it would lock the operator out; use `renkei facility suspend` on the hub if you mean it",
             ));
         }
-        let facility = state.participants.set_suspended(&oid, true).await?;
+        let facility = participants_for(&req, &state, &peer)
+            .set_suspended(&oid, true)
+            .await?;
         state.trust.revocation().suspend_facility(&facility.oid);
         tracing::warn!(facility = %facility.oid, "facility suspended");
         Ok(facility)
@@ -91,8 +92,10 @@ pub async fn reinstate(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let result = async {
-        operator(&req, &state)?;
-        let facility = state.participants.set_suspended(&oid, false).await?;
+        let peer = operator(&req, &state)?;
+        let facility = participants_for(&req, &state, &peer)
+            .set_suspended(&oid, false)
+            .await?;
         state.trust.revocation().reinstate_facility(&facility.oid);
         tracing::info!(facility = %facility.oid, "facility reinstated");
         Ok::<_, AdminError>(facility)

@@ -6,6 +6,7 @@
 //! Changes made here (revocation, suspension) reach the TLS layer at once;
 //! changes made with the CLI arrive with the next database refresh (2 s).
 
+mod audit;
 mod certificates;
 mod consents;
 mod facilities;
@@ -62,7 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/emergency-access",
                 web::post().to(consents::open_emergency),
-            ),
+            )
+            .route("/audit/patient", web::get().to(audit::patient))
+            .route("/audit/search", web::get().to(audit::search))
+            .route("/audit/verify", web::get().to(audit::verify)),
     );
 }
 
@@ -121,6 +125,21 @@ fn operator(req: &HttpRequest, state: &AppState) -> Result<PeerIdentity, AdminEr
         .check(&peer.facility_oid, Permission::Admin)
         .map_err(|e| forbidden(e.to_string()))?;
     Ok(peer)
+}
+
+/// The participant registry acting for this operator: its changes are
+/// audited with the operator facility from the request's certificate.
+fn participants_for(
+    req: &HttpRequest,
+    state: &AppState,
+    peer: &PeerIdentity,
+) -> crate::facility::Participants {
+    let requestor = ::audit::Requestor {
+        facility_oid: Some(peer.facility_oid.clone()),
+        user: peer.common_name.clone(),
+        address: req.peer_addr().map(|a| a.ip().to_string()),
+    };
+    state.participants.acting_as(requestor)
 }
 
 /// Parses a JSON body (after the caller is known to be the operator).
@@ -187,13 +206,16 @@ mod tests {
             ("/admin/consents", "post"),
             ("/admin/consents/withdraw", "post"),
             ("/admin/emergency-access", "post"),
+            ("/admin/audit/patient", "get"),
+            ("/admin/audit/search", "get"),
+            ("/admin/audit/verify", "get"),
         ] {
             assert!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),
                 "{method} {path} is not documented"
             );
         }
-        assert_eq!(paths.len(), 14, "documented paths without a route?");
+        assert_eq!(paths.len(), 17, "documented paths without a route?");
         // Every $ref resolves.
         let text = super::OPENAPI;
         for piece in text.split("\"$ref\": \"#/components/schemas/").skip(1) {

@@ -80,7 +80,7 @@ pub enum CertsCommand {
 
 pub async fn run(dir: &Path, command: CertsCommand) -> Result<()> {
     if let CertsCommand::Server { dns, ip, days } = &command {
-        return server_certificate(dir, dns, ip, *days);
+        return server_certificate(dir, dns, ip, *days).await;
     }
     let registry = participants(dir).await?;
     match command {
@@ -201,7 +201,7 @@ fn print_certificates(certs: &[CertificateRecord]) {
 }
 
 /// Issues a new server certificate and swaps it into the data dir.
-fn server_certificate(dir: &Path, dns: &[String], ip: &[IpAddr], days: u32) -> Result<()> {
+async fn server_certificate(dir: &Path, dns: &[String], ip: &[IpAddr], days: u32) -> Result<()> {
     let settings = hub::Settings::load(dir)?;
     let pki = hub::pki_files::PkiFiles::new(&settings.pki_dir());
     let ca = hub::certs::OperatorCa::load(pki.dir())?;
@@ -224,14 +224,29 @@ fn server_certificate(dir: &Path, dns: &[String], ip: &[IpAddr], days: u32) -> R
         hub::certs::PUBLIC_FILE_MODE,
         hub::certs::WriteMode::Replace,
     )?;
+    let names = dns
+        .iter()
+        .cloned()
+        .chain(ip.iter().map(ToString::to_string))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The files are the change (no database row): audited right after.
+    let store = hub::audit_cli::open_store(&settings).await?;
+    let event = hub::audit::AuditEvent::new(
+        hub::audit::Transaction::CertIssue,
+        hub::audit::Requestor::operator_cli(),
+    )
+    .with_target_detail(
+        hub::audit::TargetKind::Certificate,
+        issued.serial_hex.clone(),
+        format!("hub server certificate for {names}"),
+    );
+    hub::audit::record(&store, &hub::auditing::audit_source(&settings), vec![event])
+        .await
+        .context("recording the new server certificate in the audit trail")?;
     println!(
-        "new server certificate {} for {} valid until {}; a running hub uses it within seconds",
+        "new server certificate {} for {names} valid until {}; a running hub uses it within seconds",
         issued.serial_hex,
-        dns.iter()
-            .cloned()
-            .chain(ip.iter().map(ToString::to_string))
-            .collect::<Vec<_>>()
-            .join(", "),
         issued.not_after.format("%Y-%m-%d")
     );
     Ok(())

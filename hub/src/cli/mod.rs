@@ -95,7 +95,8 @@ pub async fn run(cli: Cli) -> Result<()> {
 async fn participants(dir: &std::path::Path) -> Result<hub::facility::Participants> {
     let settings = hub::Settings::load(dir)?;
     let store = store::Store::open(&settings.database_url, 1).await?;
-    Ok(hub::facility::Participants::new(store, &settings.pki_dir()))
+    Ok(hub::facility::Participants::new(store, &settings.pki_dir())
+        .with_audit_source(hub::auditing::audit_source(&settings)))
 }
 
 /// Prints rows as left-aligned columns under a header.

@@ -83,24 +83,15 @@ pub async fn patient(dir: &Path, command: PatientCommand) -> Result<()> {
     let store = store::Store::open(&settings.database_url, 1).await?;
     match command {
         PatientCommand::Add { cx } => {
-            let pid = ebrim::datatypes::PatientId::parse(&cx)
-                .map_err(|e| anyhow::anyhow!("{cx}: {e}"))?;
-            if pid.assigning_authority() != settings.affinity_domain {
-                anyhow::bail!(
-                    "{cx} is not in the affinity domain {}; regional ids look like ID^^^&{}&ISO",
-                    settings.affinity_domain,
-                    settings.affinity_domain
-                );
-            }
-            let id = pid.as_str().to_string();
-            let added = store
-                .write(move |conn| store::add_patient(conn, &id))
-                .await?;
-            println!(
-                "{} {}",
-                if added { "added" } else { "already known:" },
-                pid.as_str()
-            );
+            let (id, added) = hub::patients::add_regional_patient(
+                &store,
+                &hub::auditing::audit_source(&settings),
+                &settings.affinity_domain,
+                &cx,
+                hub::audit::Requestor::operator_cli(),
+            )
+            .await?;
+            println!("{} {}", if added { "added" } else { "already known:" }, id);
         }
     }
     Ok(())

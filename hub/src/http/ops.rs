@@ -26,8 +26,10 @@ async fn health(store: web::Data<Store>) -> HttpResponse {
 async fn metrics(
     store: web::Data<Store>,
     pki: web::Data<crate::pki_watch::PkiRuntime>,
+    node_auth: web::Data<crate::node_auth::NodeAuthAudit>,
 ) -> HttpResponse {
     let mut body = crate::metrics::render();
+    body.push_str(&node_auth.render_metrics());
     body.push_str(&pki.render_metrics(&store).await);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
