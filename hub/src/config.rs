@@ -37,6 +37,34 @@ pub struct FileConfig {
     pub audit_retention_days: u32,
     /// PEM CA bundle the collectors' certificates chain to; empty = the operator CA.
     pub audit_ca_file: String,
+    /// PIX Manager: update-notification subscribers.
+    pub pix: PixFile,
+}
+
+/// The `[pix]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PixFile {
+    /// `[[pix.subscribers]]`: consumers sent ITI-10 (ADT^A31 over MLLP/TLS).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subscribers: Vec<PixSubscriber>,
+}
+
+/// One PIX consumer subscribed to update notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PixSubscriber {
+    /// The consumer's facility OID (MSH-6 of the notifications).
+    pub facility: String,
+    /// `host:port` of its MLLP/TLS receiver (ITI-10).
+    pub mllp: String,
+    /// Assigning authorities it wants ids of; empty = all.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// MSH-18 of the notifications: empty (UTF-8 text, no MSH-18),
+    /// `UNICODE UTF-8` or `~ISO IR87` (ISO-2022-JP).
+    #[serde(default)]
+    pub charset: String,
 }
 
 impl Default for FileConfig {
@@ -57,6 +85,7 @@ impl Default for FileConfig {
             audit_destinations: Vec::new(),
             audit_retention_days: 0,
             audit_ca_file: String::new(),
+            pix: PixFile::default(),
         }
     }
 }
@@ -80,6 +109,7 @@ pub struct Settings {
     pub audit_destinations: Vec<String>,
     pub audit_retention_days: u32,
     pub audit_ca_file: String,
+    pub pix_subscribers: Vec<PixSubscriber>,
 }
 
 pub const CONFIG_FILE: &str = "renkei.toml";
@@ -134,6 +164,7 @@ impl Settings {
             audit_destinations: crate::auditing::checked_destinations(&file.audit_destinations)?,
             audit_retention_days: file.audit_retention_days,
             audit_ca_file: file.audit_ca_file,
+            pix_subscribers: checked_subscribers(file.pix.subscribers)?,
         })
     }
 
@@ -143,6 +174,44 @@ impl Settings {
     pub fn pki_dir(&self) -> PathBuf {
         self.data_dir.join("pki")
     }
+}
+
+fn checked_subscribers(subscribers: Vec<PixSubscriber>) -> Result<Vec<PixSubscriber>> {
+    for s in &subscribers {
+        if !pix::is_oid(&s.facility) {
+            bail!(
+                "[[pix.subscribers]] facility {:?} is not an OID",
+                s.facility
+            );
+        }
+        if s.mllp
+            .rsplit_once(':')
+            .is_none_or(|(_, port)| port.parse::<u16>().is_err())
+        {
+            bail!(
+                "[[pix.subscribers]] {}: mllp = {:?} is not host:port",
+                s.facility,
+                s.mllp
+            );
+        }
+        if let Some(d) = s.domains.iter().find(|d| !pix::is_oid(d)) {
+            bail!(
+                "[[pix.subscribers]] {}: domain {d:?} is not an OID",
+                s.facility
+            );
+        }
+        if !matches!(
+            s.charset.as_str(),
+            "" | "UNICODE UTF-8" | "~ISO IR87" | "ISO IR87"
+        ) {
+            bail!(
+                "[[pix.subscribers]] {}: charset {:?} is not one of \"\", \"UNICODE UTF-8\", \"~ISO IR87\"",
+                s.facility,
+                s.charset
+            );
+        }
+    }
+    Ok(subscribers)
 }
 
 /// `RENKEI_<KEY>` overrides `<key>` of the file.

@@ -66,10 +66,14 @@ pub fn serve(
                     TlsAcceptorConfig::default().handshake_timeout(HANDSHAKE_TIMEOUT),
                 )
                 .map_err(move |e| match e {
-                    TlsError::Timeout => record(&pki, HandshakeFailure::Timeout, "timed out"),
-                    TlsError::Tls(io) => {
-                        record(&pki, HandshakeFailure::classify_io(&io), &io.to_string())
+                    TlsError::Timeout => {
+                        record_handshake_failure(&pki, HandshakeFailure::Timeout, "timed out")
                     }
+                    TlsError::Tls(io) => record_handshake_failure(
+                        &pki,
+                        HandshakeFailure::classify_io(&io),
+                        &io.to_string(),
+                    ),
                     // After the handshake: the HTTP exchange itself failed
                     // (client went away, malformed request); not a TLS matter.
                     TlsError::Service(e) => tracing::debug!(error = ?e, "HTTPS connection ended"),
@@ -78,7 +82,7 @@ pub fn serve(
         .run())
 }
 
-fn record(pki: &PkiRuntime, reason: HandshakeFailure, detail: &str) {
+pub(crate) fn record_handshake_failure(pki: &PkiRuntime, reason: HandshakeFailure, detail: &str) {
     pki.handshake_failures.record(reason);
     match reason {
         // Port scanners and health probes that close early are noise.

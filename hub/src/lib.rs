@@ -12,6 +12,8 @@ pub mod http;
 pub mod https;
 pub mod init;
 pub mod metrics;
+pub mod mllp;
+pub mod pix_notify;
 pub mod pki_files;
 pub mod pki_watch;
 pub mod policy;

@@ -20,7 +20,10 @@ use store::{BlobStore, Store};
 pub struct RunningHub {
     pub https_addr: SocketAddr,
     pub ops_addr: SocketAddr,
+    /// MLLP over TLS (ITI-8, ITI-9).
+    pub mllp_addr: SocketAddr,
     pub store: Store,
+    pub pix: pix::Pix,
     pub trust: certs::TrustState,
     https: actix_web::dev::ServerHandle,
     ops: actix_web::dev::ServerHandle,
@@ -76,7 +79,24 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     access.refresh(&store).await?;
     let mut tls = certs::server_config(&trust, pki.server_cert())
         .context("building the TLS configuration")?;
+    // Same trust, certificate and client-certificate rules; no ALPN.
+    let mllp_tls = tls.clone();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let pix = pix::Pix::new(
+        store.clone(),
+        pix::PixConfig {
+            affinity_domain: settings.affinity_domain.clone(),
+            subscribers: settings
+                .pix_subscribers
+                .iter()
+                .map(|s| pix::Subscriber {
+                    name: s.facility.clone(),
+                    domains: s.domains.clone(),
+                })
+                .collect(),
+        },
+        registry.audit_source().clone(),
+    );
 
     let state = web::Data::new(AppState {
         registry,
@@ -97,6 +117,7 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
         access: access.clone(),
         participants: Participants::new(store.clone(), &settings.pki_dir()),
         pki: Arc::clone(&pki),
+        pix: pix.clone(),
     });
 
     let listener = std::net::TcpListener::bind(settings.listen)
@@ -122,6 +143,17 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     .listen(ops_listener)?
     .run();
 
+    let mllp_listener = tokio::net::TcpListener::bind(settings.mllp_listen)
+        .await
+        .with_context(|| format!("binding MLLP on {}", settings.mllp_listen))?;
+    let mllp_addr = mllp_listener.local_addr()?;
+    let mllp_context = Arc::new(crate::mllp::MllpContext {
+        pix: pix.clone(),
+        trust: trust.clone(),
+        access: access.clone(),
+        pki: Arc::clone(&pki),
+    });
+
     let https_handle = https.handle();
     let ops_handle = ops.handle();
     let mut tasks = vec![
@@ -136,6 +168,19 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             }
         }),
     ];
+    tasks.push(tokio::spawn(crate::mllp::serve(
+        mllp_listener,
+        mllp_tls,
+        mllp_context,
+    )));
+    if !settings.pix_subscribers.is_empty() {
+        let tls = Arc::new(crate::auditing::node_client_tls(&settings, None)?);
+        tasks.extend(crate::pix_notify::start(
+            &pix,
+            &settings.pix_subscribers,
+            tls,
+        ));
+    }
     tasks.push(tokio::spawn({
         let store = store.clone();
         let trust = trust.clone();
@@ -168,11 +213,13 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     }));
     crate::auditing::application_start(&store, state.registry.audit_source()).await?;
     tasks.extend(crate::auditing::start(&store, &settings)?);
-    tracing::info!(%https_addr, %ops_addr, "renkei is serving");
+    tracing::info!(%https_addr, %mllp_addr, %ops_addr, "renkei is serving");
     Ok(RunningHub {
         https_addr,
         ops_addr,
+        mllp_addr,
         store,
+        pix,
         trust,
         https: https_handle,
         ops: ops_handle,

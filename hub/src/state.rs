@@ -17,4 +17,6 @@ pub struct AppState {
     pub participants: crate::facility::Participants,
     /// Server certificate, CA bundle and handshake statistics.
     pub pki: std::sync::Arc<crate::pki_watch::PkiRuntime>,
+    /// The PIX Manager (admin API, ITI-18 local-id translation).
+    pub pix: pix::Pix,
 }

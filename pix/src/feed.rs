@@ -115,6 +115,14 @@ impl Pix {
         result
     }
 
+    /// Audits a feed message that could not even be read (wrong structure,
+    /// unsupported trigger).
+    pub async fn record_rejected_feed(&self, caller: &Caller, reason: &str) {
+        let event = AuditEvent::new(transaction(caller.via, Action::Create), caller.requestor())
+            .failed(audit::Outcome::MinorFailure, reason);
+        self.record_failure(vec![event]).await;
+    }
+
     async fn checked_feed(&self, caller: &Caller, feed: Feed) -> Result<FeedOutcome, FeedError> {
         if feed.identifiers.is_empty() {
             return Err(FeedError::NoIdentifier);
@@ -134,11 +142,7 @@ impl Pix {
                 });
             }
         }
-        let (config, source, caller) = (
-            self.config.clone(),
-            self.audit.clone(),
-            caller.clone(),
-        );
+        let (config, source, caller) = (self.config.clone(), self.audit.clone(), caller.clone());
         self.store
             .write(move |conn| {
                 store::lock_pix(conn)?;
@@ -151,8 +155,9 @@ impl Pix {
                     FeedKind::Update => Action::Update,
                 };
                 for id in &feed.identifiers {
-                    let event = AuditEvent::new(transaction(caller.via, action), caller.requestor())
-                        .with_patient(Some(id.to_cx()));
+                    let event =
+                        AuditEvent::new(transaction(caller.via, action), caller.requestor())
+                            .with_patient(Some(id.to_cx()));
                     audit::append(conn, &source, &event)?;
                 }
                 Ok(outcome)
@@ -192,11 +197,7 @@ impl Pix {
                 merge.surviving
             )));
         }
-        let (config, source, caller) = (
-            self.config.clone(),
-            self.audit.clone(),
-            caller.clone(),
-        );
+        let (config, source, caller) = (self.config.clone(), self.audit.clone(), caller.clone());
         self.store
             .write(move |conn| {
                 store::lock_pix(conn)?;
@@ -206,8 +207,9 @@ impl Pix {
                     (Action::Update, &merge.surviving),
                 ];
                 for (action, id) in events {
-                    let event = AuditEvent::new(transaction(caller.via, action), caller.requestor())
-                        .with_patient(Some(id.to_cx()));
+                    let event =
+                        AuditEvent::new(transaction(caller.via, action), caller.requestor())
+                            .with_patient(Some(id.to_cx()));
                     audit::append(conn, &source, &event)?;
                 }
                 Ok(outcome)
@@ -291,7 +293,14 @@ fn create(
             }
             let regional = unknown.remove(i);
             regional_created = true;
-            new_person(conn, affinity, Some(&regional.id), &feed.demographics, caller)?.0
+            new_person(
+                conn,
+                affinity,
+                Some(&regional.id),
+                &feed.demographics,
+                caller,
+            )?
+            .0
         }
         (None, None) => {
             regional_created = true;

@@ -41,7 +41,9 @@ impl PatientIdentifier {
         let value = value.trim();
         let mut components = value.split('^');
         let id = components.next().unwrap_or_default();
-        let authority = components.nth(2).ok_or_else(|| bad("no assigning authority"))?;
+        let authority = components
+            .nth(2)
+            .ok_or_else(|| bad("no assigning authority"))?;
         if components.next().is_some_and(|c| !c.is_empty()) {
             return Err(bad("identifier type codes are not used in patient ids"));
         }
@@ -81,7 +83,9 @@ pub fn is_oid(s: &str) -> bool {
     arcs.len() >= 2
         && s.len() <= 64
         && arcs.iter().all(|a| {
-            !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()) && (a.len() == 1 || !a.starts_with('0'))
+            !a.is_empty()
+                && a.bytes().all(|b| b.is_ascii_digit())
+                && (a.len() == 1 || !a.starts_with('0'))
         })
 }
 
@@ -142,7 +146,13 @@ mod tests {
         assert_eq!(id.to_cx(), "P1^^^&1.2.3&ISO");
         let ns = PatientIdentifier::parse_cx("P1^^^HIMSS&1.2.3&ISO").unwrap();
         assert_eq!(ns.authority_oid, "1.2.3");
-        for bad in ["P1", "^^^&1.2.3&ISO", "P1^^^XXXX", "P1^^^&1.2.3&DNS", "P1^^^&x.y&ISO"] {
+        for bad in [
+            "P1",
+            "^^^&1.2.3&ISO",
+            "P1^^^XXXX",
+            "P1^^^&1.2.3&DNS",
+            "P1^^^&x.y&ISO",
+        ] {
             assert!(PatientIdentifier::parse_cx(bad).is_err(), "{bad}");
         }
     }

@@ -49,7 +49,9 @@ pub(crate) fn enqueue(
     for subscriber in &config.subscribers {
         let identifiers: Vec<PatientIdentifier> = active
             .iter()
-            .filter(|r| subscriber.domains.is_empty() || subscriber.domains.contains(&r.authority_oid))
+            .filter(|r| {
+                subscriber.domains.is_empty() || subscriber.domains.contains(&r.authority_oid)
+            })
             .map(|r| PatientIdentifier::of_row(r))
             .collect();
         if identifiers.is_empty() {

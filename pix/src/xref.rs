@@ -118,8 +118,7 @@ impl Pix {
         self.store
             .write(move |conn| {
                 store::lock_pix(conn)?;
-                if store::patient_identifier(conn, &regional.authority_oid, &regional.id)?
-                    .is_some()
+                if store::patient_identifier(conn, &regional.authority_oid, &regional.id)?.is_some()
                 {
                     return Ok(false);
                 }
@@ -153,7 +152,12 @@ impl Pix {
                 let ra = active_row(conn, &a)?.ok_or_else(|| OperatorError::NotFound(a.to_cx()))?;
                 let rb = active_row(conn, &b)?.ok_or_else(|| OperatorError::NotFound(b.to_cx()))?;
                 if ra.person_key != rb.person_key {
-                    join_persons(conn, &config.affinity_domain, &ra.person_key, &rb.person_key)?;
+                    join_persons(
+                        conn,
+                        &config.affinity_domain,
+                        &ra.person_key,
+                        &rb.person_key,
+                    )?;
                     crate::notify::enqueue(conn, &config, &ra.person_key)?;
                 }
                 for id in [&a, &b] {
@@ -188,7 +192,9 @@ impl Pix {
                 let ra = active_row(conn, &a)?.ok_or_else(|| OperatorError::NotFound(a.to_cx()))?;
                 let rb = active_row(conn, &b)?.ok_or_else(|| OperatorError::NotFound(b.to_cx()))?;
                 if ra.person_key != rb.person_key {
-                    return Err(OperatorError::Invalid(format!("{a} and {b} are not linked")));
+                    return Err(OperatorError::Invalid(format!(
+                        "{a} and {b} are not linked"
+                    )));
                 }
                 let (person, _) = new_person(
                     conn,
@@ -257,10 +263,7 @@ fn person_view(
     };
     Ok(PersonView {
         regional_id: regional.map(|r| r.to_cx()),
-        identifiers: rows
-            .iter()
-            .map(IdentifierView::from)
-            .collect(),
+        identifiers: rows.iter().map(IdentifierView::from).collect(),
         merged_regional_ids,
     })
 }

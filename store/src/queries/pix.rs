@@ -108,12 +108,10 @@ pub fn identifiers_of_person(
 
 /// Whether any id of this assigning authority is known.
 pub fn authority_known(conn: &mut AnyConnection, authority_oid: &str) -> Result<bool, StoreError> {
-    Ok(
-        diesel::select(diesel::dsl::exists(
-            pi::table.filter(pi::authority_oid.eq(authority_oid)),
-        ))
-        .get_result(conn)?,
-    )
+    Ok(diesel::select(diesel::dsl::exists(
+        pi::table.filter(pi::authority_oid.eq(authority_oid)),
+    ))
+    .get_result(conn)?)
 }
 
 pub fn insert_patient_identifier(
@@ -195,7 +193,11 @@ pub fn possible_duplicates(
         .filter(pi::family.is_not_null())
         .filter(pi::birth_date.is_not_null())
         .group_by((pi::family, pi::given, pi::birth_date))
-        .having(diesel::dsl::count(pi::person_key).aggregate_distinct().gt(1))
+        .having(
+            diesel::dsl::count(pi::person_key)
+                .aggregate_distinct()
+                .gt(1),
+        )
         .select((pi::family, pi::given, pi::birth_date))
         .load(conn)?;
     let mut out = Vec::new();
