@@ -5,6 +5,7 @@
 
 pub mod auditing;
 mod filters;
+mod merges;
 pub mod identity;
 mod output;
 pub mod query;

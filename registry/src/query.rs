@@ -4,6 +4,7 @@
 //! XDSResultNotSinglePatient).
 
 use crate::filters::{self, MemberFilter};
+use crate::merges;
 use crate::output::{association_of, object_of};
 use crate::{Registry, RegistryConfig, Submitter};
 use ebrim::query::{ByIds, EntryOrUnique, StoredQuery};
@@ -191,7 +192,23 @@ fn execute(
 ) -> Result<QueryAnswer, StoreError> {
     // Ask for one more than allowed so "too many" is detectable without counting.
     let limit = i64::try_from(config.max_query_results).unwrap_or(i64::MAX - 1) + 1;
-    let found = run(conn, query, limit)?;
+    let mut found = match query.patient_id() {
+        // PIX merges: the survivor's query also searches the ids merged into it.
+        Some(pid) => {
+            let mut found = Found::default();
+            for id in merges::ids_to_search(conn, pid.as_str())? {
+                let Some(q) = merges::for_patient(query, &id) else {
+                    continue;
+                };
+                let part = run(conn, &q, limit)?;
+                found.push_objects(part.objects);
+                found.push_associations(part.associations);
+            }
+            found
+        }
+        None => run(conn, query, limit)?,
+    };
+    let relabelled = show_surviving_ids(conn, &mut found)?;
     if found.len() > config.max_query_results {
         return Ok(QueryAnswer::failure(vec![RegistryError::error(
             Code::TooManyResults,
@@ -230,7 +247,11 @@ fn execute(
         ReturnType::LeafClass => {
             let mut out = Vec::with_capacity(found.len());
             for o in &found.objects {
-                out.push(object_of(o, config)?);
+                let mut object = object_of(o, config)?;
+                if relabelled.contains(&o.id) {
+                    merges::relabel(&mut object, &o.patient_id);
+                }
+                out.push(object);
             }
             for a in &found.associations {
                 out.push(association_of(a, config)?);
@@ -243,6 +264,37 @@ fn execute(
         errors: Vec::new(),
         result,
     })
+}
+
+/// Gives rows registered under a merged-away patient id the surviving id;
+/// returns the ids of the objects whose stored patientId must be relabelled.
+fn show_surviving_ids(
+    conn: &mut AnyConnection,
+    found: &mut Found,
+) -> Result<HashSet<String>, StoreError> {
+    let patients = found
+        .objects
+        .iter()
+        .map(|o| o.patient_id.clone())
+        .chain(found.associations.iter().map(|a| a.patient_id.clone()))
+        .collect::<BTreeSet<String>>();
+    let survivors = merges::survivors(conn, patients.iter().map(String::as_str))?;
+    let mut relabelled = HashSet::new();
+    if survivors.is_empty() {
+        return Ok(relabelled);
+    }
+    for o in &mut found.objects {
+        if let Some(s) = survivors.get(&o.patient_id) {
+            o.patient_id = s.clone();
+            relabelled.insert(o.id.clone());
+        }
+    }
+    for a in &mut found.associations {
+        if let Some(s) = survivors.get(&a.patient_id) {
+            a.patient_id = s.clone();
+        }
+    }
+    Ok(relabelled)
 }
 
 fn kinds(rows: Vec<RegistryObjectRow>, kind: &str) -> Vec<RegistryObjectRow> {

@@ -120,6 +120,16 @@ pub fn register_in(
         )]));
     }
 
+    // A PIX merge retired this id: new metadata goes under the surviving id.
+    if let Some(survivor) = store::patient(conn, patient_id)?.and_then(|p| p.merged_into) {
+        return Err(RegisterFailure::Rejected(vec![RegistryError::error(
+            Code::UnknownPatientId,
+            format!(
+                "patient id {patient_id} was merged into {survivor}; submit under the surviving id"
+            ),
+        )]));
+    }
+
     check_new_ids_unused(conn, v, &mut errors)?;
     check_unique_ids(conn, v, &mut errors)?;
 

@@ -25,8 +25,17 @@ impl From<CaAlgorithm> for hub::certs::KeyAlgorithm {
 
 #[derive(Subcommand)]
 pub enum PatientCommand {
-    /// Register a regional patient id so documents can be submitted for it.
+    /// Register a regional patient id so documents can be submitted for it
+    /// (a person in the PIX Manager with that regional id).
     Add { cx: String },
+    /// Link two known ids as one person (their regional ids are merged).
+    Link { a: String, b: String },
+    /// Take the facility-local id B out of A's person (it gets a new regional id).
+    Unlink { a: String, b: String },
+    /// A person's ids, feeding facilities, demographics and merges (JSON).
+    Show { cx: String },
+    /// Possible duplicates: same family + given name + birth date in different persons (a report only).
+    Duplicates,
 }
 
 pub async fn init(dir: &Path, affinity_domain: Option<String>, ca: CaAlgorithm) -> Result<()> {
@@ -81,26 +90,44 @@ pub async fn serve(
 pub async fn patient(dir: &Path, command: PatientCommand) -> Result<()> {
     let settings = Settings::load(dir)?;
     let store = store::Store::open(&settings.database_url, 1).await?;
+    let pix = pix::Pix::new(
+        store,
+        pix::PixConfig {
+            affinity_domain: settings.affinity_domain.clone(),
+            subscribers: settings
+                .pix_subscribers
+                .iter()
+                .map(|s| pix::Subscriber {
+                    name: s.facility.clone(),
+                    domains: s.domains.clone(),
+                })
+                .collect(),
+        },
+        hub::auditing::audit_source(&settings),
+    );
+    let operator = hub::audit::Requestor::operator_cli();
+    let cx = |v: &str| pix::PatientIdentifier::parse_cx(v).map_err(|e| anyhow::anyhow!(e));
     match command {
-        PatientCommand::Add { cx } => {
-            let pid = ebrim::datatypes::PatientId::parse(&cx)
-                .map_err(|e| anyhow::anyhow!("{cx}: {e}"))?;
-            if pid.assigning_authority() != settings.affinity_domain {
-                anyhow::bail!(
-                    "{cx} is not in the affinity domain {}; regional ids look like ID^^^&{}&ISO",
-                    settings.affinity_domain,
-                    settings.affinity_domain
-                );
-            }
-            let id = pid.as_str().to_string();
-            let added = store
-                .write(move |conn| store::add_patient(conn, &id))
-                .await?;
-            println!(
-                "{} {}",
-                if added { "added" } else { "already known:" },
-                pid.as_str()
-            );
+        PatientCommand::Add { cx: value } => {
+            let id = cx(&value)?;
+            let added = pix.add_regional_id(operator, id.clone()).await?;
+            println!("{} {id}", if added { "added" } else { "already known:" });
+        }
+        PatientCommand::Link { a, b } => {
+            let person = pix.link(operator, cx(&a)?, cx(&b)?).await?;
+            println!("{}", serde_json::to_string_pretty(&person)?);
+        }
+        PatientCommand::Unlink { a, b } => {
+            let person = pix.unlink(operator, cx(&a)?, cx(&b)?).await?;
+            println!("{}", serde_json::to_string_pretty(&person)?);
+        }
+        PatientCommand::Show { cx: value } => {
+            let person = pix.show(cx(&value)?).await?;
+            println!("{}", serde_json::to_string_pretty(&person)?);
+        }
+        PatientCommand::Duplicates => {
+            let groups = pix.possible_duplicates().await?;
+            println!("{}", serde_json::to_string_pretty(&groups)?);
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ mod registry;
 mod repository;
 mod respond;
 pub mod soap_io;
+mod translate;
 
 use crate::state::AppState;
 use actix_web::{HttpRequest, web};

@@ -293,3 +293,24 @@ pub fn note_notification_attempt(conn: &mut AnyConnection, seq: i64) -> Result<(
         .execute(conn)?;
     Ok(())
 }
+
+/// The id that `patient_id` finally survives as (itself when never merged);
+/// follows `patients.merged_into` (bounded, so a bad cycle cannot hang).
+pub fn surviving_patient_id(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+) -> Result<String, StoreError> {
+    let mut current = patient_id.to_string();
+    for _ in 0..64 {
+        let next: Option<Option<String>> = patients::table
+            .find(&current)
+            .select(patients::merged_into)
+            .first(conn)
+            .optional()?;
+        match next.flatten() {
+            Some(next) if next != current => current = next,
+            _ => break,
+        }
+    }
+    Ok(current)
+}
