@@ -6,6 +6,7 @@
 mod audit;
 mod certificates;
 mod common;
+mod pix_manager;
 mod provide_and_retrieve;
 mod register_and_query;
 mod tls_identity;
