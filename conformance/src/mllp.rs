@@ -111,9 +111,20 @@ impl MllpReceiver {
         key_pem: &str,
         received: Arc<tokio::sync::Mutex<Vec<String>>>,
     ) -> Result<Self> {
-        let trust = certs::TrustState::from_ca_pem(ca_pem)?;
-        let cert = Arc::new(certs::ReloadableServerCert::from_pem(cert_pem, key_pem)?);
-        let config = certs::server_config(&trust, cert)?;
+        // A consumer trusts the operator CA for the hub's node certificate
+        // (which names no facility, so the hub's own verifier is not used).
+        let mut roots = rustls::RootCertStore::empty();
+        for c in certs::certs_from_pem(ca_pem)? {
+            roots.add(c)?;
+        }
+        let provider = certs::crypto_provider();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+                .build()?;
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(certs::PROTOCOL_VERSIONS)?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(certs::certs_from_pem(cert_pem)?, certs::private_key_from_pem(key_pem)?)?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;

@@ -290,15 +290,15 @@ async fn mesa_10506_update_changes_demographics_and_the_operator_link_makes_the_
 }
 
 /// MESA 10515: WASHINGTON fed in both domains (linked by the operator),
-/// LINCOLN in domain 1, then A40 merges PIX10515W into PIX10515L: the
+/// LINCOLN in domain 1, then the domain-1 source's A40 merges PIX10515W into PIX10515L: the
 /// domain-2 id now cross-references the survivor only.
 #[tokio::test]
 async fn mesa_10515_merge_moves_the_link_to_the_surviving_id() {
     let hub = TestHub::start().await.unwrap();
     let (mut d1, mut d2) = mesa_sources(&hub).await;
     aa(&d1.send(&mesa("10515", "102.a04")).await.unwrap());
-    aa(&d2.send(&mesa("10515", "104.a04")).await.unwrap());
-    aa(&d1.send(&mesa("10515", "106.a04")).await.unwrap());
+    aa(&d1.send(&mesa("10515", "104.a04")).await.unwrap());
+    aa(&d2.send(&mesa("10515", "106.a04")).await.unwrap());
     hub.hub
         .pix
         .link(
