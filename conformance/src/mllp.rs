@@ -25,10 +25,21 @@ impl MllpClient {
     /// Connects with the certificate in `dir` (key.pem, cert.pem, ca.pem).
     pub async fn connect_dir(addr: SocketAddr, dir: &Path) -> Result<Self> {
         let read = |f: &str| std::fs::read_to_string(dir.join(f)).with_context(|| f.to_string());
-        Self::connect(addr, &read("ca.pem")?, &read("cert.pem")?, &read("key.pem")?).await
+        Self::connect(
+            addr,
+            &read("ca.pem")?,
+            &read("cert.pem")?,
+            &read("key.pem")?,
+        )
+        .await
     }
 
-    pub async fn connect(addr: SocketAddr, ca_pem: &str, cert_pem: &str, key_pem: &str) -> Result<Self> {
+    pub async fn connect(
+        addr: SocketAddr,
+        ca_pem: &str,
+        cert_pem: &str,
+        key_pem: &str,
+    ) -> Result<Self> {
         let config = certs::client_config(ca_pem, cert_pem, key_pem)?;
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         let tcp = TcpStream::connect(addr).await?;
@@ -118,13 +129,18 @@ impl MllpReceiver {
             roots.add(c)?;
         }
         let provider = certs::crypto_provider();
-        let verifier =
-            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-                .build()?;
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::clone(&provider),
+        )
+        .build()?;
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(certs::PROTOCOL_VERSIONS)?
             .with_client_cert_verifier(verifier)
-            .with_single_cert(certs::certs_from_pem(cert_pem)?, certs::private_key_from_pem(key_pem)?)?;
+            .with_single_cert(
+                certs::certs_from_pem(cert_pem)?,
+                certs::private_key_from_pem(key_pem)?,
+            )?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -135,15 +151,23 @@ impl MllpReceiver {
             while let Ok((tcp, _)) = listener.accept().await {
                 let (acceptor, log) = (acceptor.clone(), Arc::clone(&log));
                 let connection = tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
                     let mut framed = Framed::new(tls, MllpCodec::new());
                     while let Some(Ok(frame)) = framed.next().await {
-                        let Ok(message) = hl7::v2::Message::parse(&frame) else { return };
+                        let Ok(message) = hl7::v2::Message::parse(&frame) else {
+                            return;
+                        };
                         let meta = hl7::pix_v2::ReplyMeta {
                             control_id: "RCV".into(),
                             timestamp: "20260101000000".into(),
                         };
-                        let Ok(ack) = hl7::pix_v2::ack(&message, hl7::pix_v2::AckCode::AA, None, &meta) else { return };
+                        let Ok(ack) =
+                            hl7::pix_v2::ack(&message, hl7::pix_v2::AckCode::AA, None, &meta)
+                        else {
+                            return;
+                        };
                         let Ok(bytes) = ack.encode() else { return };
                         log.lock().await.push(message.text().to_string());
                         if framed.send(bytes).await.is_err() {

@@ -5,8 +5,8 @@
 
 pub mod auditing;
 mod filters;
-mod merges;
 pub mod identity;
+mod merges;
 mod output;
 pub mod query;
 pub mod register;

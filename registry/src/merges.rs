@@ -4,10 +4,10 @@
 //! (sourcePatientInfo is left as registered); a query on a subsumed id finds
 //! nothing.
 
+use ebrim::RegistryObject;
 use ebrim::datatypes::PatientId;
 use ebrim::query::StoredQuery;
 use ebrim::vocab::{DE_PATIENT_ID, FD_PATIENT_ID, SS_PATIENT_ID};
-use ebrim::RegistryObject;
 use std::collections::HashMap;
 use store::{AnyConnection, StoreError};
 
@@ -67,7 +67,8 @@ pub(crate) fn relabel(object: &mut RegistryObject, survivor: &str) {
         _ => return,
     };
     for e in &mut core.external_identifiers {
-        if [DE_PATIENT_ID, SS_PATIENT_ID, FD_PATIENT_ID].contains(&e.identification_scheme.as_str()) {
+        if [DE_PATIENT_ID, SS_PATIENT_ID, FD_PATIENT_ID].contains(&e.identification_scheme.as_str())
+        {
             e.value = survivor.to_string();
         }
     }

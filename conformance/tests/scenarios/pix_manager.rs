@@ -27,7 +27,10 @@ struct Identity {
 /// hub knows it (facility kinds are refreshed every 2 s).
 async fn admit(hub: &TestHub, oid: &str, kind: &str) -> Identity {
     let registry = Participants::new(hub.hub.store.clone(), &hub.settings.pki_dir());
-    registry.add_facility(oid, &format!("Facility {oid}"), kind).await.unwrap();
+    registry
+        .add_facility(oid, &format!("Facility {oid}"), kind)
+        .await
+        .unwrap();
     let bundle = registry.issue(oid, &IssueOptions::default()).await.unwrap();
     let identity = Identity {
         key: bundle.private_key_pem.unwrap(),
@@ -37,23 +40,33 @@ async fn admit(hub: &TestHub, oid: &str, kind: &str) -> Identity {
     let mut client = connect(hub, &identity).await;
     let start = Instant::now();
     loop {
-        let reply = client.send(&qbp("WAIT", &format!("X^^^&{oid}&ISO"), "")).await.unwrap();
+        let reply = client
+            .send(&qbp("WAIT", &format!("X^^^&{oid}&ISO"), ""))
+            .await
+            .unwrap();
         if msa(&reply).0 != "AR" {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "facility never became known");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "facility never became known"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     identity
 }
 
 async fn connect(hub: &TestHub, id: &Identity) -> MllpClient {
-    MllpClient::connect(hub.hub.mllp_addr, &id.ca, &id.cert, &id.key).await.unwrap()
+    MllpClient::connect(hub.hub.mllp_addr, &id.ca, &id.cert, &id.key)
+        .await
+        .unwrap()
 }
 
 /// The demo clinic (a care facility in these scenarios) as PIX consumer.
 async fn demo(hub: &TestHub) -> MllpClient {
-    MllpClient::connect_dir(hub.hub.mllp_addr, &hub.client_dir).await.unwrap()
+    MllpClient::connect_dir(hub.hub.mllp_addr, &hub.client_dir)
+        .await
+        .unwrap()
 }
 
 fn mesa(test: &str, file: &str) -> Vec<u8> {
@@ -98,7 +111,8 @@ fn qbp(control: &str, id: &str, domains: &str) -> Vec<u8> {
 
 /// MSA-1 and MSA-2.
 fn msa(reply: &[u8]) -> (String, String) {
-    let msa = segment(reply, "MSA").unwrap_or_else(|| panic!("no MSA in {}", String::from_utf8_lossy(reply)));
+    let msa = segment(reply, "MSA")
+        .unwrap_or_else(|| panic!("no MSA in {}", String::from_utf8_lossy(reply)));
     (msa[1].clone(), msa.get(2).cloned().unwrap_or_default())
 }
 
@@ -109,8 +123,12 @@ fn qak(reply: &[u8]) -> String {
 
 /// ERR-2 and ERR-3 code.
 fn err(reply: &[u8]) -> (String, String) {
-    let e = segment(reply, "ERR").unwrap_or_else(|| panic!("no ERR in {}", String::from_utf8_lossy(reply)));
-    let code = e.get(3).map(|c| c.split('^').next().unwrap_or_default().to_string()).unwrap_or_default();
+    let e = segment(reply, "ERR")
+        .unwrap_or_else(|| panic!("no ERR in {}", String::from_utf8_lossy(reply)));
+    let code = e
+        .get(3)
+        .map(|c| c.split('^').next().unwrap_or_default().to_string())
+        .unwrap_or_default();
     (e.get(2).cloned().unwrap_or_default(), code)
 }
 
@@ -123,7 +141,10 @@ fn pid3(reply: &[u8]) -> Vec<(String, String)> {
         .split('~')
         .map(|cx| {
             let c: Vec<&str> = cx.split('^').collect();
-            let oid = c.get(3).and_then(|hd| hd.split('&').nth(1)).unwrap_or_default();
+            let oid = c
+                .get(3)
+                .and_then(|hd| hd.split('&').nth(1))
+                .unwrap_or_default();
             (c[0].to_string(), oid.to_string())
         })
         .collect()
@@ -134,13 +155,21 @@ fn cx(id: &str, oid: &str) -> String {
 }
 
 fn aa(reply: &[u8]) {
-    assert_eq!(msa(reply).0, "AA", "reply: {}", String::from_utf8_lossy(reply));
+    assert_eq!(
+        msa(reply).0,
+        "AA",
+        "reply: {}",
+        String::from_utf8_lossy(reply)
+    );
 }
 
 /// The regional id the hub gave `local` (asked as PIX consumer `client`).
 async fn regional_of(hub: &TestHub, client: &mut MllpClient, local: &str) -> String {
     let aff = hub.settings.affinity_domain.clone();
-    let reply = client.send(&qbp("R", local, &format!("^^^&{aff}&ISO"))).await.unwrap();
+    let reply = client
+        .send(&qbp("R", local, &format!("^^^&{aff}&ISO")))
+        .await
+        .unwrap();
     aa(&reply);
     let ids = pid3(&reply);
     assert_eq!(ids.len(), 1, "one regional id: {ids:?}");
@@ -163,16 +192,29 @@ async fn mesa_10501_and_10511_query_returns_the_other_domains_id_after_the_opera
     for (test, trigger) in [("10501", "A04"), ("10511", "A01")] {
         let hub = TestHub::start().await.unwrap();
         let (mut d1, mut d2) = mesa_sources(&hub).await;
-        let msgs = [mesa("10501", "102.a04"), mesa("10501", "104.a04"), mesa("10501", "106.a04")];
+        let msgs = [
+            mesa("10501", "102.a04"),
+            mesa("10501", "104.a04"),
+            mesa("10501", "106.a04"),
+        ];
         for (i, m) in msgs.iter().enumerate() {
-            let m = String::from_utf8(m.clone()).unwrap().replace("ADT^A04", &format!("ADT^{trigger}"));
+            let m = String::from_utf8(m.clone())
+                .unwrap()
+                .replace("ADT^A04", &format!("ADT^{trigger}"));
             let client = if i == 2 { &mut d2 } else { &mut d1 };
             let reply = client.send(m.as_bytes()).await.unwrap();
             aa(&reply);
-            assert!(msa(&reply).1.starts_with("10501"), "{test}: MSA-2 echoes MSH-10");
+            assert!(
+                msa(&reply).1.starts_with("10501"),
+                "{test}: MSA-2 echoes MSH-10"
+            );
         }
         let dupes = hub.hub.pix.possible_duplicates().await.unwrap();
-        assert_eq!(dupes.len(), 1, "{test}: ALPHA^ALAN in two persons is reported: {dupes:?}");
+        assert_eq!(
+            dupes.len(),
+            1,
+            "{test}: ALPHA^ALAN in two persons is reported: {dupes:?}"
+        );
         hub.hub
             .pix
             .link(
@@ -188,20 +230,40 @@ async fn mesa_10501_and_10511_query_returns_the_other_domains_id_after_the_opera
         aa(&reply);
         assert_eq!(qak(&reply), "OK");
         let ids = pid3(&reply);
-        assert!(ids.contains(&("XYZ10501".into(), MESA_D2.into())), "{test}: {ids:?}");
-        assert!(!ids.iter().any(|(id, _)| id == "PIX10501"), "the queried id is not returned");
+        assert!(
+            ids.contains(&("XYZ10501".into(), MESA_D2.into())),
+            "{test}: {ids:?}"
+        );
+        assert!(
+            !ids.iter().any(|(id, _)| id == "PIX10501"),
+            "the queried id is not returned"
+        );
         // Besides domain 2, only the regional id (the hub's own domain).
-        assert!(ids.iter().all(|(_, oid)| oid == MESA_D2 || *oid == hub.settings.affinity_domain));
+        assert!(
+            ids.iter()
+                .all(|(_, oid)| oid == MESA_D2 || *oid == hub.settings.affinity_domain)
+        );
         // Asking for domain 2 only gives exactly MESA's expected PID-3.
         let reply = consumer
-            .send(&qbp("108b", &cx("PIX10501", MESA_D1), &format!("^^^&{MESA_D2}&ISO")))
+            .send(&qbp(
+                "108b",
+                &cx("PIX10501", MESA_D1),
+                &format!("^^^&{MESA_D2}&ISO"),
+            ))
             .await
             .unwrap();
-        assert_eq!(pid3(&reply), vec![("XYZ10501".to_string(), MESA_D2.to_string())]);
+        assert_eq!(
+            pid3(&reply),
+            vec![("XYZ10501".to_string(), MESA_D2.to_string())]
+        );
 
         // 110: SIMPSON is known but has no id in another facility's domain.
         let reply = consumer
-            .send(&qbp("110", &cx("ABC10501", MESA_D1), &format!("^^^&{MESA_D2}&ISO")))
+            .send(&qbp(
+                "110",
+                &cx("ABC10501", MESA_D1),
+                &format!("^^^&{MESA_D2}&ISO"),
+            ))
             .await
             .unwrap();
         aa(&reply);
@@ -217,7 +279,11 @@ async fn mesa_10502_unknown_id_is_ae_with_err_qpd_3_1_and_204() {
     let (mut d1, _) = mesa_sources(&hub).await;
     aa(&d1.send(&mesa("10502", "102.a04")).await.unwrap());
     aa(&d1.send(&mesa("10502", "104.a04")).await.unwrap());
-    let reply = demo(&hub).await.send(&mesa("10502", "106.q23")).await.unwrap();
+    let reply = demo(&hub)
+        .await
+        .send(&mesa("10502", "106.q23"))
+        .await
+        .unwrap();
     assert_eq!(msa(&reply).0, "AE");
     assert_eq!(qak(&reply), "AE");
     let (location, code) = err(&reply);
@@ -230,7 +296,11 @@ async fn mesa_10502_unknown_id_is_ae_with_err_qpd_3_1_and_204() {
 #[tokio::test]
 async fn mesa_10503_unknown_assigning_authority_is_ae_with_err_qpd_3_1_4_and_204() {
     let hub = TestHub::start().await.unwrap();
-    let reply = demo(&hub).await.send(&mesa("10503", "102.q23")).await.unwrap();
+    let reply = demo(&hub)
+        .await
+        .send(&mesa("10503", "102.q23"))
+        .await
+        .unwrap();
     assert_eq!(msa(&reply).0, "AE");
     assert_eq!(qak(&reply), "AE");
     assert_eq!(err(&reply), ("QPD^1^3^1^4".to_string(), "204".to_string()));
@@ -260,16 +330,31 @@ async fn mesa_10506_update_changes_demographics_and_the_operator_link_makes_the_
     aa(&d2.send(&mesa("10506", "104.a04")).await.unwrap());
     let mut consumer = demo(&hub).await;
     let only_d2 = format!("^^^&{MESA_D2}&ISO");
-    let reply = consumer.send(&qbp("106", &cx("PIX10506", MESA_D1), &only_d2)).await.unwrap();
+    let reply = consumer
+        .send(&qbp("106", &cx("PIX10506", MESA_D1), &only_d2))
+        .await
+        .unwrap();
     aa(&reply);
     assert_eq!(qak(&reply), "NF");
     assert!(hub.hub.pix.possible_duplicates().await.unwrap().is_empty());
 
     aa(&d2.send(&mesa("10506", "108.a08")).await.unwrap());
-    let reply = consumer.send(&qbp("107", &cx("PIX10506", MESA_D1), &only_d2)).await.unwrap();
+    let reply = consumer
+        .send(&qbp("107", &cx("PIX10506", MESA_D1), &only_d2))
+        .await
+        .unwrap();
     assert_eq!(qak(&reply), "NF", "an A08 never links by itself");
-    let shown = hub.hub.pix.show(pix::PatientIdentifier::new(MESA_D2, "ABC10506")).await.unwrap();
-    let updated = shown.identifiers.iter().find(|i| i.id == "ABC10506").unwrap();
+    let shown = hub
+        .hub
+        .pix
+        .show(pix::PatientIdentifier::new(MESA_D2, "ABC10506"))
+        .await
+        .unwrap();
+    let updated = shown
+        .identifiers
+        .iter()
+        .find(|i| i.id == "ABC10506")
+        .unwrap();
     assert_eq!(updated.demographics.family.as_deref(), Some("TAU"));
     assert_eq!(hub.hub.pix.possible_duplicates().await.unwrap().len(), 1);
 
@@ -310,13 +395,24 @@ async fn mesa_10515_merge_moves_the_link_to_the_surviving_id() {
         .unwrap();
     let reply = d1.send(&mesa("10515", "108.a40")).await.unwrap();
     aa(&reply);
-    let reply = demo(&hub).await.send(&mesa("10515", "120.q23")).await.unwrap();
+    let reply = demo(&hub)
+        .await
+        .send(&mesa("10515", "120.q23"))
+        .await
+        .unwrap();
     aa(&reply);
     assert_eq!(qak(&reply), "OK");
-    let d1_ids: Vec<_> = pid3(&reply).into_iter().filter(|(_, oid)| oid == MESA_D1).collect();
+    let d1_ids: Vec<_> = pid3(&reply)
+        .into_iter()
+        .filter(|(_, oid)| oid == MESA_D1)
+        .collect();
     assert_eq!(d1_ids, vec![("PIX10515L".to_string(), MESA_D1.to_string())]);
     // The subsumed id is retired: querying it is "unknown id".
-    let reply = demo(&hub).await.send(&qbp("121", &cx("PIX10515W", MESA_D1), "")).await.unwrap();
+    let reply = demo(&hub)
+        .await
+        .send(&qbp("121", &cx("PIX10515W", MESA_D1), ""))
+        .await
+        .unwrap();
     assert_eq!(msa(&reply).0, "AE");
     hub.stop().await;
 }
@@ -337,12 +433,26 @@ async fn two_facilities_feed_a_third_queries_and_a_merge_keeps_earlier_documents
     let mut a = connect(&hub, &a).await;
     let mut b = connect(&hub, &b).await;
 
-    aa(&a.send(&adt("A04", "a1", &cx("HA-1", A), "SATO^HANAKO")).await.unwrap());
+    aa(&a
+        .send(&adt("A04", "a1", &cx("HA-1", A), "SATO^HANAKO"))
+        .await
+        .unwrap());
     let r1 = regional_of(&hub, &mut a, &cx("HA-1", A)).await;
     // B registers the patient with its own id and the regional id from her card.
-    aa(&b.send(&adt("A04", "b1", &format!("{}~{r1}", cx("CB-7", B)), "SATO^HANAKO")).await.unwrap());
+    aa(&b
+        .send(&adt(
+            "A04",
+            "b1",
+            &format!("{}~{r1}", cx("CB-7", B)),
+            "SATO^HANAKO",
+        ))
+        .await
+        .unwrap());
     // A registers the same woman again by mistake: a second person.
-    aa(&a.send(&adt("A01", "a2", &cx("HA-2", A), "SATO^HANAKO")).await.unwrap());
+    aa(&a
+        .send(&adt("A01", "a2", &cx("HA-2", A), "SATO^HANAKO"))
+        .await
+        .unwrap());
     let r2 = regional_of(&hub, &mut a, &cx("HA-2", A)).await;
     assert_ne!(r1, r2);
 
@@ -351,13 +461,20 @@ async fn two_facilities_feed_a_third_queries_and_a_merge_keeps_earlier_documents
     let reply = c.send(&qbp("c1", &r1, "")).await.unwrap();
     aa(&reply);
     let ids = pid3(&reply);
-    assert!(ids.contains(&("HA-1".into(), A.into())) && ids.contains(&("CB-7".into(), B.into())), "{ids:?}");
+    assert!(
+        ids.contains(&("HA-1".into(), A.into())) && ids.contains(&("CB-7".into(), B.into())),
+        "{ids:?}"
+    );
 
     // Documents under both regional ids.
     let client = hub.client().unwrap();
     let mut docs = Vec::new();
     for (n, pid) in [(1, &r2), (2, &r1)] {
-        let doc = DocSpec::referral(&format!("Doc{n}"), &hub.facility_oid, format!("紹介状 {n}").as_bytes());
+        let doc = DocSpec::referral(
+            &format!("Doc{n}"),
+            &hub.facility_oid,
+            format!("紹介状 {n}").as_bytes(),
+        );
         let sub = Submission::new(pid, &hub.facility_oid).with(doc.clone());
         let (body, _) = sub.provide_and_register_xml(false);
         let reply = client.soap("/xds/repository", PNR, &body).await.unwrap();
@@ -367,7 +484,10 @@ async fn two_facilities_feed_a_third_queries_and_a_merge_keeps_earlier_documents
     }
 
     // A merges its duplicate HA-2 into HA-1: R2 is merged into R1.
-    aa(&a.send(&a40("a3", &cx("HA-1", A), &cx("HA-2", A))).await.unwrap());
+    aa(&a
+        .send(&a40("a3", &cx("HA-1", A), &cx("HA-2", A)))
+        .await
+        .unwrap());
 
     let found = find(&client, &r1).await;
     let mut unique_ids: Vec<_> = found.iter().map(|(u, _)| u.clone()).collect();
@@ -375,8 +495,14 @@ async fn two_facilities_feed_a_third_queries_and_a_merge_keeps_earlier_documents
     let mut expected: Vec<_> = docs.iter().map(|d| d.unique_id.clone()).collect();
     expected.sort();
     assert_eq!(unique_ids, expected, "the survivor finds both documents");
-    assert!(found.iter().all(|(_, p)| *p == r1), "all shown under the surviving id: {found:?}");
-    assert!(find(&client, &r2).await.is_empty(), "the subsumed id finds nothing");
+    assert!(
+        found.iter().all(|(_, p)| *p == r1),
+        "all shown under the surviving id: {found:?}"
+    );
+    assert!(
+        find(&client, &r2).await.is_empty(),
+        "the subsumed id finds nothing"
+    );
     // C's consumer asks with A's local id: the hub translates it.
     assert_eq!(find(&client, &cx("HA-1", A)).await.len(), 2);
     assert!(find(&client, &cx("NOBODY", A)).await.is_empty());
@@ -411,7 +537,9 @@ async fn two_facilities_feed_a_third_queries_and_a_merge_keeps_earlier_documents
     hub.stop().await;
 }
 
-fn parse_registry_response(reply: &conformance::client::SoapReply) -> ebrim::parse::RegistryResponse {
+fn parse_registry_response(
+    reply: &conformance::client::SoapReply,
+) -> ebrim::parse::RegistryResponse {
     assert_eq!(reply.status, 200, "{}", reply.text());
     ebrim::parse::registry_response(&reply.envelope().unwrap()).unwrap()
 }
@@ -419,7 +547,11 @@ fn parse_registry_response(reply: &conformance::client::SoapReply) -> ebrim::par
 /// FindDocuments (LeafClass): (uniqueId, patientId) of each entry.
 async fn find(client: &conformance::HubClient, patient: &str) -> Vec<(String, String)> {
     let reply = client
-        .soap("/xds/registry", QUERY, &fixtures::find_documents(patient, "LeafClass"))
+        .soap(
+            "/xds/registry",
+            QUERY,
+            &fixtures::find_documents(patient, "LeafClass"),
+        )
         .await
         .unwrap();
     assert_eq!(reply.status, 200);
@@ -429,8 +561,14 @@ async fn find(client: &conformance::HubClient, patient: &str) -> Vec<(String, St
         .iter()
         .filter_map(|o| match o {
             ebrim::RegistryObject::ExtrinsicObject(e) => Some((
-                e.core.external_id(ebrim::vocab::DE_UNIQUE_ID).unwrap_or_default().to_string(),
-                e.core.external_id(ebrim::vocab::DE_PATIENT_ID).unwrap_or_default().to_string(),
+                e.core
+                    .external_id(ebrim::vocab::DE_UNIQUE_ID)
+                    .unwrap_or_default()
+                    .to_string(),
+                e.core
+                    .external_id(ebrim::vocab::DE_PATIENT_ID)
+                    .unwrap_or_default()
+                    .to_string(),
             )),
             _ => None,
         })
@@ -451,15 +589,38 @@ async fn malformed_hl7_is_answered_or_closed_and_the_listener_keeps_serving() {
     // No MSH.
     let reply = bad.send(b"PID|||X^^^&1.2.3&ISO\r").await.unwrap();
     assert_eq!(msa(&reply).0, "AR");
-    aa(&steady.send(&adt("A04", "s1", &cx("S-1", A), "OK^ONE")).await.unwrap());
+    aa(&steady
+        .send(&adt("A04", "s1", &cx("S-1", A), "OK^ONE"))
+        .await
+        .unwrap());
     // Bad encoding characters.
-    let reply = bad.send(b"MSH|^~|ADT|X|||2026||ADT^A04|c1|P|2.5\rPID|||1\r").await.unwrap();
+    let reply = bad
+        .send(b"MSH|^~|ADT|X|||2026||ADT^A04|c1|P|2.5\rPID|||1\r")
+        .await
+        .unwrap();
     assert_eq!(msa(&reply).0, "AR");
     // A foreign assigning authority: AR, nothing stored, audited.
-    let reply = bad.send(&adt("A04", "f1", &cx("F-1", "1.2.392.200119.6.102.7777777777"), "X^Y")).await.unwrap();
+    let reply = bad
+        .send(&adt(
+            "A04",
+            "f1",
+            &cx("F-1", "1.2.392.200119.6.102.7777777777"),
+            "X^Y",
+        ))
+        .await
+        .unwrap();
     assert_eq!(msa(&reply).0, "AR");
     assert_eq!(msa(&reply).1, "f1");
-    assert!(hub.hub.pix.show(pix::PatientIdentifier::new("1.2.392.200119.6.102.7777777777", "F-1")).await.is_err());
+    assert!(
+        hub.hub
+            .pix
+            .show(pix::PatientIdentifier::new(
+                "1.2.392.200119.6.102.7777777777",
+                "F-1"
+            ))
+            .await
+            .is_err()
+    );
     let audited = hub
         .hub
         .store
@@ -479,23 +640,40 @@ async fn malformed_hl7_is_answered_or_closed_and_the_listener_keeps_serving() {
     assert_eq!(audited[0].transaction_label, "ITI-8");
     assert_ne!(audited[0].outcome, 0);
     // Unsupported message type.
-    let reply = bad.send(b"MSH|^~\\&|X|X|||2026||ORU^R01|o1|P|2.5\rOBX|1\r").await.unwrap();
+    let reply = bad
+        .send(b"MSH|^~\\&|X|X|||2026||ORU^R01|o1|P|2.5\rOBX|1\r")
+        .await
+        .unwrap();
     assert_eq!(msa(&reply).0, "AR");
     // A 10 MB segment: the frame limit closes that connection.
     let mut huge = b"MSH|^~\\&|ADT|X|||2026||ADT^A04|big|P|2.5\rPID|||".to_vec();
     huge.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
     huge.push(b'\r');
-    let _ = bad.send(&huge).await.map(|r| panic!("a 10 MB frame was answered: {}", String::from_utf8_lossy(&r[..100])));
-    aa(&steady.send(&adt("A04", "s2", &cx("S-2", A), "OK^TWO")).await.unwrap());
+    let _ = bad.send(&huge).await.map(|r| {
+        panic!(
+            "a 10 MB frame was answered: {}",
+            String::from_utf8_lossy(&r[..100])
+        )
+    });
+    aa(&steady
+        .send(&adt("A04", "s2", &cx("S-2", A), "OK^TWO"))
+        .await
+        .unwrap());
     // A truncated frame, then the peer goes away.
     let mut trunc = connect(&hub, &a).await;
-    trunc.send_raw(b"\x0bMSH|^~\\&|ADT|X|||2026||ADT^A04|t1|P|2.5\rPID|").await.unwrap();
+    trunc
+        .send_raw(b"\x0bMSH|^~\\&|ADT|X|||2026||ADT^A04|t1|P|2.5\rPID|")
+        .await
+        .unwrap();
     drop(trunc);
     // Bytes outside a frame close the connection.
     let mut garbage = connect(&hub, &a).await;
     garbage.send_raw(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
     assert!(garbage.reply().await.is_err());
-    aa(&steady.send(&adt("A04", "s3", &cx("S-3", A), "OK^THREE")).await.unwrap());
+    aa(&steady
+        .send(&adt("A04", "s3", &cx("S-3", A), "OK^THREE"))
+        .await
+        .unwrap());
     hub.stop().await;
 }
 
@@ -517,10 +695,18 @@ async fn iso_2022_jp_feed_keeps_the_kanji_name() {
     );
     let (bytes, _, unmappable) = encoding_rs::ISO_2022_JP.encode(&text);
     assert!(!unmappable);
-    assert!(!bytes.windows(3).any(|w| w == "山".as_bytes()), "really ISO-2022-JP on the wire");
+    assert!(
+        !bytes.windows(3).any(|w| w == "山".as_bytes()),
+        "really ISO-2022-JP on the wire"
+    );
     let reply = a.send(&bytes).await.unwrap();
     aa(&reply);
-    let person = hub.hub.pix.show(pix::PatientIdentifier::new(A, "JP-1")).await.unwrap();
+    let person = hub
+        .hub
+        .pix
+        .show(pix::PatientIdentifier::new(A, "JP-1"))
+        .await
+        .unwrap();
     let jp = person.identifiers.iter().find(|i| i.id == "JP-1").unwrap();
     assert_eq!(jp.demographics.family.as_deref(), Some("山田"));
     assert_eq!(jp.demographics.given.as_deref(), Some("太郎"));
@@ -553,20 +739,40 @@ async fn iti10_notifications_all_arrive_in_order_across_a_consumer_restart() {
     let (ca, cert, key) = (read("ca.pem"), read("server.pem"), read("server-key.pem"));
     let received = Arc::new(tokio::sync::Mutex::new(Vec::new()));
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let receiver = MllpReceiver::start(addr, &ca, &cert, &key, Arc::clone(&received)).await.unwrap();
+    let receiver = MllpReceiver::start(addr, &ca, &cert, &key, Arc::clone(&received))
+        .await
+        .unwrap();
 
     let a = admit(&hub, A, "hospital").await;
     let mut a = connect(&hub, &a).await;
     for n in 0..3 {
-        aa(&a.send(&adt("A04", &format!("n{n}"), &cx(&format!("N-{n}"), A), "ORDER^KEEP")).await.unwrap());
+        aa(&a
+            .send(&adt(
+                "A04",
+                &format!("n{n}"),
+                &cx(&format!("N-{n}"), A),
+                "ORDER^KEEP",
+            ))
+            .await
+            .unwrap());
     }
     wait_for(&received, 3).await;
     receiver.stop();
     for n in 3..6 {
-        aa(&a.send(&adt("A04", &format!("n{n}"), &cx(&format!("N-{n}"), A), "ORDER^KEEP")).await.unwrap());
+        aa(&a
+            .send(&adt(
+                "A04",
+                &format!("n{n}"),
+                &cx(&format!("N-{n}"), A),
+                "ORDER^KEEP",
+            ))
+            .await
+            .unwrap());
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let receiver = MllpReceiver::start(addr, &ca, &cert, &key, Arc::clone(&received)).await.unwrap();
+    let receiver = MllpReceiver::start(addr, &ca, &cert, &key, Arc::clone(&received))
+        .await
+        .unwrap();
     wait_for(&received, 6).await;
 
     // Distinct notifications (a redelivery after a lost ACK is allowed), in feed order.
@@ -575,7 +781,13 @@ async fn iti10_notifications_all_arrive_in_order_across_a_consumer_restart() {
     for text in &log {
         assert!(text.contains("ADT^A31"), "{text}");
         let pid = text.split('\r').find(|s| s.starts_with("PID|")).unwrap();
-        let local = pid.split('|').nth(3).unwrap().split('~').find(|c| c.contains(A)).unwrap();
+        let local = pid
+            .split('|')
+            .nth(3)
+            .unwrap()
+            .split('~')
+            .find(|c| c.contains(A))
+            .unwrap();
         let id = local.split('^').next().unwrap().to_string();
         if !seen.contains(&id) {
             seen.push(id);
@@ -603,7 +815,10 @@ async fn wait_for(received: &tokio::sync::Mutex<Vec<String>>, distinct: usize) {
         if n >= distinct {
             return;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "only {n} of {distinct} notifications arrived");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "only {n} of {distinct} notifications arrived"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -8,6 +8,7 @@
 
 mod certificates;
 mod facilities;
+mod patients;
 
 use crate::facility::{ErrorClass, OpsError};
 use crate::policy::Permission;
@@ -54,7 +55,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/certificates/{serial}/revoke",
                 web::post().to(certificates::revoke_serial),
             )
-            .route("/crl", web::get().to(certificates::crl)),
+            .route("/crl", web::get().to(certificates::crl))
+            .route("/patients", web::post().to(patients::add))
+            .route("/patients/link", web::post().to(patients::link))
+            .route("/patients/unlink", web::post().to(patients::unlink))
+            .route("/patients/duplicates", web::get().to(patients::duplicates))
+            .route("/patients/{cx}", web::get().to(patients::show)),
     );
 }
 
@@ -175,13 +181,18 @@ mod tests {
             ("/admin/certificates", "get"),
             ("/admin/certificates/{serial}/revoke", "post"),
             ("/admin/crl", "get"),
+            ("/admin/patients", "post"),
+            ("/admin/patients/link", "post"),
+            ("/admin/patients/unlink", "post"),
+            ("/admin/patients/duplicates", "get"),
+            ("/admin/patients/{cx}", "get"),
         ] {
             assert!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),
                 "{method} {path} is not documented"
             );
         }
-        assert_eq!(paths.len(), 11, "documented paths without a route?");
+        assert_eq!(paths.len(), 16, "documented paths without a route?");
         // Every $ref resolves.
         let text = super::OPENAPI;
         for piece in text.split("\"$ref\": \"#/components/schemas/").skip(1) {
