@@ -822,3 +822,195 @@ async fn wait_for(received: &tokio::sync::Mutex<Vec<String>>, distinct: usize) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The operator's patient tools over the admin API: add a regional id, show
+/// a person fed over MLLP, the duplicates report, link, unlink; a facility
+/// certificate is refused.
+#[tokio::test]
+async fn operator_adds_shows_links_and_unlinks_patients_over_the_admin_api() {
+    let hub = TestHub::start().await.unwrap();
+    const A: &str = "1.2.392.200119.6.102.1100000001";
+    const OPERATOR: &str = "1.2.392.200119.6.102.9000000001";
+    let registry = Participants::new(hub.hub.store.clone(), &hub.settings.pki_dir());
+    registry
+        .add_facility(OPERATOR, "Operator", "operator")
+        .await
+        .unwrap();
+    let op = registry
+        .issue(OPERATOR, &IssueOptions::default())
+        .await
+        .unwrap();
+    let admin = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(op.ca_pem.as_bytes()).unwrap()])
+        .identity(
+            reqwest::Identity::from_pem(
+                format!(
+                    "{}\n{}",
+                    op.private_key_pem.as_deref().unwrap(),
+                    op.certificate_pem
+                )
+                .as_bytes(),
+            )
+            .unwrap(),
+        )
+        .https_only(true)
+        .build()
+        .unwrap();
+    let url = |p: &str| format!("{}/admin/patients{p}", hub.base_url);
+    let enc = |cx: &str| cx.replace('^', "%5E").replace('&', "%26");
+    let post = |path: String, body: serde_json::Value| {
+        let admin = admin.clone();
+        async move {
+            let r = admin
+                .post(path)
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(&body).unwrap())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let bytes = r.bytes().await.unwrap();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
+            )
+        }
+    };
+    let get = |path: String| {
+        let admin = admin.clone();
+        async move {
+            let r = admin.get(path).send().await.unwrap();
+            let status = r.status().as_u16();
+            let bytes = r.bytes().await.unwrap();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
+            )
+        }
+    };
+    // The operator's kind reaches the hub within its 2 s refresh.
+    let start = Instant::now();
+    while get(url("/duplicates")).await.0 != 200 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "operator never admitted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let regional = hub.patient("R-100");
+    let (status, body) = post(url(""), serde_json::json!({ "cx": regional })).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["created"], true);
+    assert_eq!(
+        post(url(""), serde_json::json!({ "cx": regional })).await.1["created"],
+        false
+    );
+    let (status, _) = post(url(""), serde_json::json!({ "cx": cx("X", A) })).await;
+    assert_eq!(status, 400, "only regional ids are added by hand");
+
+    let a = admit(&hub, A, "hospital").await;
+    let mut a = connect(&hub, &a).await;
+    aa(&a
+        .send(&adt(
+            "A04",
+            "m1",
+            &format!("{}~{regional}", cx("HA-9", A)),
+            "KATO^MEI",
+        ))
+        .await
+        .unwrap());
+    aa(&a
+        .send(&adt("A04", "m2", &cx("HA-10", A), "KATO^MEI"))
+        .await
+        .unwrap());
+
+    let (status, person) = get(url(&format!("/{}", enc(&cx("HA-9", A))))).await;
+    assert_eq!(status, 200, "{person}");
+    assert_eq!(person["regional_id"], regional.as_str());
+    let fed = person["identifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "HA-9")
+        .unwrap()
+        .clone();
+    assert_eq!(fed["feeding_facility"], A);
+    assert_eq!(fed["demographics"]["family"], "KATO");
+    assert_eq!(
+        get(url(&format!("/{}", enc(&cx("NOBODY", A))))).await.0,
+        404
+    );
+
+    let (_, dupes) = get(url("/duplicates")).await;
+    assert_eq!(dupes.as_array().unwrap().len(), 1, "{dupes}");
+
+    let (status, linked) = post(
+        url("/link"),
+        serde_json::json!({ "a": cx("HA-9", A), "b": cx("HA-10", A) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(linked["regional_id"], regional.as_str());
+    assert_eq!(
+        linked["merged_regional_ids"].as_array().unwrap().len(),
+        1,
+        "HA-10's regional id merged: {linked}"
+    );
+    assert!(
+        get(url("/duplicates"))
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let (status, apart) = post(
+        url("/unlink"),
+        serde_json::json!({ "a": regional, "b": cx("HA-10", A) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{apart}");
+    assert_ne!(apart["regional_id"], regional.as_str());
+    let (status, _) = post(
+        url("/unlink"),
+        serde_json::json!({ "a": regional, "b": cx("HA-10", A) }),
+    )
+    .await;
+    assert_eq!(status, 400, "not linked any more");
+
+    let links = hub
+        .hub
+        .store
+        .read(|conn| {
+            store::search_audit(
+                conn,
+                &store::AuditFilter {
+                    transaction_label: Some("patient-link".into()),
+                    ..Default::default()
+                },
+                10,
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 2, "one record per id linked");
+    assert_eq!(links[0].facility.as_deref(), Some(OPERATOR));
+
+    // A care provider's certificate does not open the admin API.
+    let clinic = hub.client().unwrap();
+    let reply = clinic
+        .post(
+            "/admin/patients/duplicates",
+            "application/json".into(),
+            b"{}".to_vec(),
+        )
+        .await;
+    assert!(
+        reply
+            .map(|r| r.status == 403 || r.status == 404 || r.status == 405)
+            .unwrap_or(true)
+    );
+    hub.stop().await;
+}
