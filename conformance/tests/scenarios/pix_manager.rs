@@ -1014,3 +1014,128 @@ async fn operator_adds_shows_links_and_unlinks_patients_over_the_admin_api() {
     );
     hub.stop().await;
 }
+
+/// The IHE wiki's PIXV3 examples over `/pix`: ITI-44 add (with an id in
+/// another domain under asOtherIDs), ITI-45 query, ITI-44 duplicates resolved
+/// (merge), query again; an unknown id and an unknown data source are AE.
+#[tokio::test]
+async fn pixv3_feed_query_and_merge_with_the_ihe_examples() {
+    const SOURCE: &str = "1.2.840.114350.1.13.99998.8734";
+    const OTHER: &str = "1.2.840.114350.1.13.99997.2.3412";
+    let hub = TestHub::start_with(|s| s.policy.allow_on_behalf_of(SOURCE, &[OTHER]))
+        .await
+        .unwrap();
+    let registry = Participants::new(hub.hub.store.clone(), &hub.settings.pki_dir());
+    registry
+        .add_facility(SOURCE, "PIXV3 source", "hospital")
+        .await
+        .unwrap();
+    let bundle = registry
+        .issue(SOURCE, &IssueOptions::default())
+        .await
+        .unwrap();
+    let identity = format!(
+        "{}\n{}",
+        bundle.private_key_pem.as_deref().unwrap(),
+        bundle.certificate_pem
+    );
+    let source = conformance::HubClient::new(
+        &hub.base_url,
+        bundle.ca_pem.as_bytes(),
+        Some(identity.as_bytes()),
+    )
+    .unwrap();
+    let sample = |name: &str| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/pix/hl7v3")
+            .join(name);
+        let text = std::fs::read_to_string(path).unwrap();
+        match text.find("?>") {
+            Some(end) if text.starts_with("<?xml") => text[end + 2..].to_string(),
+            _ => text,
+        }
+    };
+    let feed = |action: &'static str, body: String| {
+        let source = &source;
+        async move {
+            let start = Instant::now();
+            loop {
+                let reply = source.soap("/pix", action, &body).await.unwrap();
+                // The new facility's kind reaches the hub within 2 s.
+                if reply.status != 403 || start.elapsed() > Duration::from_secs(10) {
+                    return reply;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let ack_code = |text: &str| {
+        let at = text.find("<acknowledgement").unwrap();
+        let code = &text[at..];
+        let code = &code[code.find("code=\"").unwrap() + 6..];
+        code[..code.find('"').unwrap()].to_string()
+    };
+
+    let reply = feed(
+        "urn:hl7-org:v3:PRPA_IN201301UV02",
+        sample("01_PatientRegistryRecordAdded1.xml"),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(reply.text().contains("MCCI_IN000002UV01"));
+    assert_eq!(ack_code(&reply.text()), "AA", "{}", reply.text());
+
+    let consumer = hub.client().unwrap();
+    let query = sample("06_PIXQuery1.xml");
+    let reply = consumer
+        .soap("/pix", "urn:hl7-org:v3:PRPA_IN201309UV02", &query)
+        .await
+        .unwrap();
+    let text = reply.text();
+    assert_eq!(reply.status, 200, "{text}");
+    assert!(text.contains("PRPA_IN201310UV02"));
+    assert!(text.contains("<queryResponseCode code=\"OK\""), "{text}");
+    assert!(
+        text.contains(&format!("root=\"{SOURCE}\" extension=\"34827G234\"")),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("extension=\"38273N237\"").count(),
+        1,
+        "the queried id appears only in the echoed query: {text}"
+    );
+
+    let reply = feed(
+        "urn:hl7-org:v3:PRPA_IN201304UV02",
+        sample("05_PatientRegistryDuplicatesResolved.xml"),
+    )
+    .await;
+    assert_eq!(ack_code(&reply.text()), "AA", "{}", reply.text());
+    let text = consumer
+        .soap("/pix", "urn:hl7-org:v3:PRPA_IN201309UV02", &query)
+        .await
+        .unwrap()
+        .text();
+    assert!(
+        text.contains("extension=\"34827G409\""),
+        "the survivor: {text}"
+    );
+    assert!(
+        !text.contains("extension=\"34827G234\""),
+        "the subsumed id is gone: {text}"
+    );
+
+    let unknown = query.replace("38273N237", "NOSUCHID");
+    let text = consumer
+        .soap("/pix", "urn:hl7-org:v3:PRPA_IN201309UV02", &unknown)
+        .await
+        .unwrap()
+        .text();
+    assert!(text.contains("<queryResponseCode code=\"AE\""), "{text}");
+    assert!(text.contains("204"), "{text}");
+    // A foreign authority in an ITI-44 feed is refused (AR), nothing stored.
+    let foreign = sample("01_PatientRegistryRecordAdded1.xml").replace(OTHER, "1.2.3.4.5.6.7");
+    let reply = feed("urn:hl7-org:v3:PRPA_IN201301UV02", foreign).await;
+    assert_eq!(ack_code(&reply.text()), "AR", "{}", reply.text());
+    hub.stop().await;
+}

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod ops;
+mod pix;
 mod registry;
 mod repository;
 mod respond;
@@ -16,7 +17,8 @@ use error::HttpFailure;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/xds/registry", web::post().to(registry::endpoint))
-        .route("/xds/repository", web::post().to(repository::endpoint));
+        .route("/xds/repository", web::post().to(repository::endpoint))
+        .route("/pix", web::post().to(pix::endpoint));
 }
 
 /// The facility behind this request, from the client certificate the TLS

@@ -274,7 +274,8 @@ fn patient_ids(cxs: &[Cx], segment: &str) -> Result<Vec<PatientIdentifier>, Requ
     Ok(out)
 }
 
-fn demographics(d: &hl7::cx::Demographics) -> Demographics {
+/// PID-5/7/8/11 (and the v3 equivalents) as PIX demographics.
+pub fn demographics(d: &hl7::cx::Demographics) -> Demographics {
     let name = d.names.first();
     let nonempty = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
     Demographics {

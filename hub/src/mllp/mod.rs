@@ -10,7 +10,7 @@
 
 mod dispatch;
 
-pub use dispatch::cx_of;
+pub use dispatch::{cx_of, demographics};
 
 use crate::https::{HANDSHAKE_TIMEOUT, record_handshake_failure};
 use crate::pki_watch::{HandshakeFailure, PkiRuntime};
