@@ -1139,3 +1139,74 @@ async fn pixv3_feed_query_and_merge_with_the_ihe_examples() {
     assert_eq!(ack_code(&reply.text()), "AR", "{}", reply.text());
     hub.stop().await;
 }
+
+/// The MLLP listener applies suspension and revocation like HTTPS: an open
+/// connection stops being served within the hub's refresh, and a new
+/// handshake with a revoked certificate fails (counted in the TLS metrics).
+#[tokio::test]
+async fn suspension_and_revocation_stop_open_and_new_mllp_connections() {
+    let hub = TestHub::start().await.unwrap();
+    const A: &str = "1.2.392.200119.6.102.1100000001";
+    let a = admit(&hub, A, "hospital").await;
+    let mut open = connect(&hub, &a).await;
+    aa(&open
+        .send(&adt("A04", "r1", &cx("R-1", A), "OPEN^CONN"))
+        .await
+        .unwrap());
+    let registry = Participants::new(hub.hub.store.clone(), &hub.settings.pki_dir());
+    registry.set_suspended(A, true).await.unwrap();
+    let start = Instant::now();
+    loop {
+        match open
+            .send(&adt("A04", "r2", &cx("R-2", A), "OPEN^CONN"))
+            .await
+        {
+            Err(_) => break,
+            Ok(reply) => assert_eq!(msa(&reply).0, "AA", "served until the suspension arrives"),
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "suspension not applied to an open connection"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        hub.hub
+            .pix
+            .show(pix::PatientIdentifier::new(A, "R-1"))
+            .await
+            .is_ok(),
+        "earlier feeds stay"
+    );
+    registry.set_suspended(A, false).await.unwrap();
+    registry
+        .revoke_facility(A, hub::certs::RevocationReason::KeyCompromise)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let refused = match MllpClient::connect(hub.hub.mllp_addr, &a.ca, &a.cert, &a.key).await {
+            Err(_) => true,
+            Ok(mut c) => c
+                .send(&adt("A04", "r3", &cx("R-3", A), "NEW^CONN"))
+                .await
+                .is_err(),
+        };
+        if refused {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "a revoked certificate still connects"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        hub.hub
+            .pix
+            .show(pix::PatientIdentifier::new(A, "R-3"))
+            .await
+            .is_err()
+    );
+    hub.stop().await;
+}
