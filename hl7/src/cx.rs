@@ -1,7 +1,7 @@
 //! HL7 v2 data types the PIX transactions need: HD, CX, XPN, XAD, and the
 //! linking demographics of a PID segment.
 
-use crate::v2::{Component, FieldValue, Repetition, Segment};
+use crate::v2::{Component, FieldValue, Repetition, STANDARD_DELIMITERS, Segment};
 
 /// HD hierarchic designator: an assigning authority or application/facility.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -110,6 +110,18 @@ impl Cx {
             identifier_type_code: type_code.into(),
             ..Self::default()
         }
+    }
+
+    /// Parses CX text written with the standard delimiters, e.g.
+    /// `ID^^^&1.2.3&ISO` (command lines, configuration, XDS `patientId`).
+    pub fn parse_er7(text: &str) -> Self {
+        Self::from_repetition(&Repetition::from_er7(text.trim(), &STANDARD_DELIMITERS))
+    }
+
+    /// The CX as text with the standard delimiters (trailing empty parts
+    /// dropped): `ID^^^&1.2.3&ISO`.
+    pub fn to_er7(&self) -> String {
+        FieldValue::from_repetitions(vec![self.to_repetition()]).to_er7(&STANDARD_DELIMITERS)
     }
 
     /// The assigning authority's OID (CX-4.2 when CX-4.3 is `ISO`).
@@ -300,5 +312,25 @@ impl Demographics {
             && self.birth_date.is_empty()
             && self.sex.is_empty()
             && self.addresses.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cx_text_round_trips() {
+        let cx = Cx::parse_er7("0001^^^&1.2.392.200119.6.102.1&ISO^PI");
+        assert_eq!(cx.id, "0001");
+        assert_eq!(cx.authority_oid(), Some("1.2.392.200119.6.102.1"));
+        assert_eq!(cx.identifier_type_code, "PI");
+        assert_eq!(cx.to_er7(), "0001^^^&1.2.392.200119.6.102.1&ISO^PI");
+        let local = Cx::new("A&B", Hd::oid("1.2"), "");
+        assert_eq!(local.to_er7(), r"A\T\B^^^&1.2&ISO");
+        assert_eq!(Cx::parse_er7(&local.to_er7()), local);
+        let ns_only = Cx::parse_er7("79471^^^HZLN");
+        assert_eq!(ns_only.authority_oid(), None);
+        assert_eq!(ns_only.assigning_authority.namespace_id, "HZLN");
     }
 }

@@ -18,6 +18,24 @@
 //!   (PRPA_IN201309UV02), builders [`v3::mcci_ack`], [`v3::prpa_in201310`],
 //!   [`v3::prpa_in201302_notification`] (body elements only).
 //!
+//! Choices worth knowing:
+//!
+//! * Every PID-3 / MRG-1 / QPD-3 identifier needs an id and an assigning
+//!   authority (namespace and/or OID); one without is an AE (101) pointing
+//!   at the component (`PID^1^3^n^4`), the whole message is refused rather
+//!   than partly applied.
+//! * Unsupported message types are AR 200, unsupported ADT/QBP events AR 201
+//!   (HL7 table 0357 "unsupported event code").
+//! * Replies copy MSH-3..6 (swapped), MSH-10 (into MSA-2), MSH-11 and the QPD
+//!   segment verbatim from the request, so escapes and non-ASCII text survive.
+//! * ISO-2022-JP output keeps half-width katakana as JIS X 0201 (`ESC ( I`),
+//!   as SS-MIX2 senders write them.
+//! * A message that fails [`v2::Message::parse`] can still be answered (AR)
+//!   from [`v2::Message::parse_header`], with [`pix_v2::ErrDetail`]`::from(&error)`.
+//! * v3 bodies are read into a small bounded element tree (quick-xml events
+//!   checked by `soap::XmlGuard`: no DTD, bounded size/depth/attributes, plus
+//!   element-count and text-length bounds) and the PIX data extracted from it.
+//!
 //! Typical ITI-8 flow in a listener:
 //!
 //! ```

@@ -138,7 +138,7 @@ impl Decoder for MllpCodec {
                 }
                 self.scanned = Some(src.len());
                 // Room for the rest of a typical message, never past the limit.
-                src.reserve(4096.min(self.max_frame_len + 2 - src.len()));
+                src.reserve(4096.min(self.max_frame_len.saturating_add(2) - src.len()));
                 Ok(None)
             }
         }

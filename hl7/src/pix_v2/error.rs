@@ -218,6 +218,31 @@ impl fmt::Display for ErrDetail {
     }
 }
 
+impl From<&crate::v2::ParseError> for ErrDetail {
+    /// What to put in the ERR segment of an AR for a message that could not be
+    /// parsed (answered with [`crate::v2::Message::parse_header`]).
+    fn from(e: &crate::v2::ParseError) -> Self {
+        use crate::v2::ParseError as P;
+        let (code, location) = match e {
+            P::UnsupportedCharset(_) => (
+                ErrorCode::TableValueNotFound,
+                Some(ErrLocation::field("MSH", 18)),
+            ),
+            P::InvalidText { .. } => (ErrorCode::DataTypeError, None),
+            P::BadEncodingCharacters(_) => {
+                (ErrorCode::DataTypeError, Some(ErrLocation::field("MSH", 2)))
+            }
+            P::BadSegmentName { .. } | P::Empty | P::MissingMsh => {
+                (ErrorCode::SegmentSequenceError, None)
+            }
+            P::TooLarge { .. } | P::TooManySegments { .. } | P::TooManyFields { .. } => {
+                (ErrorCode::ApplicationInternalError, None)
+            }
+        };
+        ErrDetail::new(code, location, e.to_string())
+    }
+}
+
 /// A request the hub cannot process, with everything its ACK/RSP needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{ack_code:?}: {detail}")]

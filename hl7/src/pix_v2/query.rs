@@ -97,11 +97,13 @@ impl PixQuery {
                 "QPD-3 person identifier has no assigning authority",
             ));
         }
+        // Every repetition is kept (an empty one in the middle is an empty,
+        // hence unknown, domain) so indexes match QPD-4 repetition numbers.
         let what_domains = qpd
             .field(4)
+            .filter(|f| f.repetitions().any(|r| !r.is_empty()))
             .map(|f| {
                 f.repetitions()
-                    .filter(|r| !r.is_empty())
                     .map(|r| Hd::from_component(&r.component(4)))
                     .collect()
             })
@@ -140,9 +142,9 @@ pub enum QueryOutcome {
     Failed(RequestError),
 }
 
-/// Builds `RSP^K23^RSP_K23` for a query: MSA, [ERR], QAK (QPD-2 tag and
-/// OK/NF/AE/AR), QPD echoed verbatim, [PID with PID-3 = ids and PID-5
-/// `~^^^^^^S`]. Works from the request message itself, so it can also
+/// Builds `RSP^K23^RSP_K23` for a query: MSA, optional ERR, QAK (QPD-2 tag and
+/// OK/NF/AE/AR), QPD echoed verbatim, PID when found (PID-3 = ids, PID-5
+/// `~^^^^^^S`). Works from the request message itself, so it can also
 /// answer a query that failed to parse (`QueryOutcome::Failed`).
 pub fn rsp_k23(
     request: &Message,

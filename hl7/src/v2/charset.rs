@@ -28,7 +28,8 @@ pub enum Charset {
     /// escape sequences, i.e. ISO-2022-JP.
     Iso2022Jp,
     /// `SJIS` / `Shift_JIS` (not an HL7 table 0211 value, but seen in Japan),
-    /// also `ISO IR13` alone without escape sequences (8-bit JIS X 0201).
+    /// also `ISO IR13` alone without escape sequences (8-bit JIS X 0201);
+    /// a message with ISO 2022 escape sequences is read as [`Charset::Iso2022Jp`].
     ShiftJis,
 }
 
@@ -74,6 +75,18 @@ impl Charset {
         })
     }
 
+    /// The MSH-18 value declaring this charset (empty for the HL7 default).
+    pub fn msh18_value(self) -> &'static str {
+        match self {
+            Charset::Default => "",
+            Charset::Ascii => "ASCII",
+            Charset::Utf8 => "UNICODE UTF-8",
+            Charset::Latin1 => "8859/1",
+            Charset::Iso2022Jp => "~ISO IR87",
+            Charset::ShiftJis => "SJIS",
+        }
+    }
+
     /// Decodes raw message bytes. Invalid byte sequences are an error (never
     /// replaced), except for [`Charset::Default`] which falls back to ISO-8859-1.
     pub fn decode<'b>(self, bytes: &'b [u8]) -> Result<Cow<'b, str>, ParseError> {
@@ -93,16 +106,12 @@ impl Charset {
                 .map(Cow::Borrowed)
                 .map_err(|_| invalid("UTF-8")),
             Charset::Latin1 => Ok(Cow::Owned(latin1(bytes))),
-            Charset::Iso2022Jp | Charset::ShiftJis => {
-                let encoding = if self == Charset::Iso2022Jp || bytes.contains(&0x1B) {
-                    ISO_2022_JP
-                } else {
-                    SHIFT_JIS
-                };
-                encoding
-                    .decode_without_bom_handling_and_without_replacement(bytes)
-                    .ok_or_else(|| invalid(encoding.name()))
-            }
+            Charset::Iso2022Jp => ISO_2022_JP
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .ok_or_else(|| invalid("ISO-2022-JP")),
+            Charset::ShiftJis => SHIFT_JIS
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .ok_or_else(|| invalid("Shift_JIS")),
         }
     }
 
@@ -129,34 +138,78 @@ impl Charset {
                     })
                 })
                 .collect(),
-            Charset::Iso2022Jp | Charset::ShiftJis => {
-                let encoding = if self == Charset::Iso2022Jp {
-                    ISO_2022_JP
-                } else {
-                    SHIFT_JIS
-                };
-                let mut encoder = encoding.new_encoder();
-                let capacity = encoder
-                    .max_buffer_length_from_utf8_without_replacement(text.len())
-                    .ok_or(EncodeError::TooLong)?;
-                let mut out = vec![0u8; capacity];
-                let (result, _read, written) =
-                    encoder.encode_from_utf8_without_replacement(text, &mut out, true);
-                match result {
-                    encoding_rs::EncoderResult::InputEmpty => {
-                        out.truncate(written);
-                        Ok(out)
-                    }
-                    encoding_rs::EncoderResult::Unmappable(character) => {
-                        Err(EncodeError::Unrepresentable {
-                            character,
-                            charset: encoding.name(),
-                        })
-                    }
-                    encoding_rs::EncoderResult::OutputFull => Err(EncodeError::TooLong),
-                }
+            Charset::Iso2022Jp => encode_iso_2022_jp(text),
+            Charset::ShiftJis => encode_with(SHIFT_JIS, text),
+        }
+    }
+}
+
+/// ISO-2022-JP as SS-MIX2 feeds use it: JIS X 0208 via `ESC $ B`, and
+/// half-width katakana (JIS X 0201, `ISO IR13`) via `ESC ( I` — encoding_rs
+/// alone would turn half-width katakana into full-width, changing names.
+const ESC_ASCII: &[u8] = b"\x1b(B";
+
+fn encode_iso_2022_jp(text: &str) -> Result<Vec<u8>, EncodeError> {
+    let is_katakana = |c: char| ('\u{FF61}'..='\u{FF9F}').contains(&c);
+    let mut out = Vec::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let split = rest.find(is_katakana).unwrap_or(rest.len());
+        let (other, tail) = rest.split_at(split);
+        if !other.is_empty() {
+            // Each call ends in ASCII state.
+            out.extend_from_slice(&encode_with(ISO_2022_JP, other)?);
+        }
+        let run = tail.find(|c: char| !is_katakana(c)).unwrap_or(tail.len());
+        let (katakana, after) = tail.split_at(run);
+        if !katakana.is_empty() {
+            // Two escape sequences in a row are an error for WHATWG
+            // decoders: switch straight from JIS X 0208 to katakana.
+            if out.ends_with(ESC_ASCII) {
+                out.truncate(out.len() - ESC_ASCII.len());
+            }
+            out.extend_from_slice(b"\x1b(I");
+            for c in katakana.chars() {
+                // U+FF61..U+FF9F map to 0x21..0x5F.
+                let byte = u32::from(c) - 0xFF61 + 0x21;
+                out.push(
+                    u8::try_from(byte).map_err(|_| EncodeError::Unrepresentable {
+                        character: c,
+                        charset: "ISO-2022-JP",
+                    })?,
+                );
+            }
+            // Back to ASCII unless the next run starts with its own escape.
+            if after.chars().next().is_none_or(|c| c.is_ascii()) {
+                out.extend_from_slice(ESC_ASCII);
             }
         }
+        rest = after;
+    }
+    Ok(out)
+}
+
+fn encode_with(
+    encoding: &'static encoding_rs::Encoding,
+    text: &str,
+) -> Result<Vec<u8>, EncodeError> {
+    let mut encoder = encoding.new_encoder();
+    let capacity = encoder
+        .max_buffer_length_from_utf8_without_replacement(text.len())
+        .ok_or(EncodeError::TooLong)?;
+    let mut out = vec![0u8; capacity];
+    let (result, _read, written) =
+        encoder.encode_from_utf8_without_replacement(text, &mut out, true);
+    match result {
+        encoding_rs::EncoderResult::InputEmpty => {
+            out.truncate(written);
+            Ok(out)
+        }
+        encoding_rs::EncoderResult::Unmappable(character) => Err(EncodeError::Unrepresentable {
+            character,
+            charset: encoding.name(),
+        }),
+        encoding_rs::EncoderResult::OutputFull => Err(EncodeError::TooLong),
     }
 }
 
@@ -200,9 +253,10 @@ pub(crate) fn raw_msh18(bytes: &[u8]) -> Result<Option<(String, char)>, ParseErr
             break;
         }
         if b == 0x1B {
+            // Outside ASCII / JIS-Roman, bytes are character codes, not delimiters.
             match (bytes.get(i + 1), bytes.get(i + 2)) {
-                (Some(b'$'), Some(b'B' | b'@')) => double_byte = true,
-                (Some(b'$'), Some(b'(')) => double_byte = true,
+                (Some(b'$'), Some(b'B' | b'@' | b'(')) => double_byte = true,
+                (Some(b'('), Some(b'I')) => double_byte = true,
                 (Some(b'('), Some(_)) => double_byte = false,
                 _ => {}
             }

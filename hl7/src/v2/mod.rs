@@ -19,6 +19,7 @@ mod parse;
 mod writer;
 
 pub use charset::{Charset, EncodeError};
+
 pub use escape::{escape, unescape};
 pub use parse::{Component, Field, Message, MessageType, Repetition, Segment};
 pub use writer::{FieldValue, MessageBuilder};
@@ -33,16 +34,19 @@ pub struct Delimiters {
     pub subcomponent: char,
 }
 
+/// `|^~\&`, the delimiters nearly every sender uses.
+pub static STANDARD_DELIMITERS: Delimiters = Delimiters {
+    field: '|',
+    component: '^',
+    repetition: '~',
+    escape: '\\',
+    subcomponent: '&',
+};
+
 impl Default for Delimiters {
     /// `|^~\&`.
     fn default() -> Self {
-        Self {
-            field: '|',
-            component: '^',
-            repetition: '~',
-            escape: '\\',
-            subcomponent: '&',
-        }
+        STANDARD_DELIMITERS
     }
 }
 

@@ -54,8 +54,33 @@ impl Message {
                 None => return Err(ParseError::UnsupportedCharset(value)),
             },
         };
+        // Undeclared and not UTF-8: ISO-8859-1; `ISO IR13` (or SJIS) with ISO
+        // 2022 escape sequences: ISO-2022-JP. Replies are written the same way.
+        let charset = match charset {
+            Charset::Default if std::str::from_utf8(bytes).is_err() => Charset::Latin1,
+            Charset::ShiftJis if bytes.contains(&0x1B) => Charset::Iso2022Jp,
+            other => other,
+        };
         let text = charset.decode(bytes)?.into_owned();
         Self::from_text(text, charset, charset_field, limits)
+    }
+
+    /// Only the MSH segment of raw bytes, for answering (AR) a message whose
+    /// body [`Message::parse`] refused: MSA-2 needs MSH-10, and the reply
+    /// needs the sender, delimiters and charset. Bytes after the first
+    /// segment terminator are not looked at.
+    pub fn parse_header(bytes: &[u8]) -> Result<Message, ParseError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let skip = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let bytes = bytes.get(skip..).unwrap_or_default();
+        let end = memchr::memchr2(b'\r', b'\n', bytes).unwrap_or(bytes.len());
+        let header = bytes.get(..end).unwrap_or_default();
+        // The caller's frame limit already bounds the size.
+        let limits = ParseLimits {
+            max_bytes: usize::MAX,
+            ..ParseLimits::default()
+        };
+        Self::parse_with_limits(header, &limits)
     }
 
     /// Builds a message from already decoded text.
@@ -68,13 +93,10 @@ impl Message {
         let delimiters = read_delimiters(&text)?;
         let mut segments = Vec::new();
         let mut start = 0usize;
-        for (i, c) in text
-            .char_indices()
-            .chain(std::iter::once((text.len(), '\r')))
-        {
-            if c != '\r' && c != '\n' {
-                continue;
-            }
+        // CR and LF are ASCII, so their byte positions are char boundaries.
+        let ends =
+            memchr::memchr2_iter(b'\r', b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+        for i in ends {
             if i > start {
                 if segments.len() >= limits.max_segments {
                     return Err(ParseError::TooManySegments {
@@ -238,7 +260,10 @@ fn read_delimiters(text: &str) -> Result<Delimiters, ParseError> {
     let rest = text.strip_prefix("MSH").ok_or(ParseError::MissingMsh)?;
     let mut chars = rest.chars();
     let field = chars.next().ok_or(ParseError::MissingMsh)?;
-    let encoding: Vec<char> = chars.take_while(|&c| c != field).take(6).collect();
+    let encoding: Vec<char> = chars
+        .take_while(|&c| c != field && c != '\r' && c != '\n')
+        .take(6)
+        .collect();
     let bad = |why: &str| ParseError::BadEncodingCharacters(why.to_owned());
     // v2.7 adds a fifth (truncation) character; it is not needed here.
     if encoding.len() < 4 || encoding.len() > 5 {
@@ -251,7 +276,9 @@ fn read_delimiters(text: &str) -> Result<Delimiters, ParseError> {
         escape: encoding[2],
         subcomponent: encoding[3],
     };
-    let all = [d.field, d.component, d.repetition, d.escape, d.subcomponent];
+    // The v2.7 truncation character, when present, obeys the same rules.
+    let mut all = vec![d.field, d.component, d.repetition, d.escape, d.subcomponent];
+    all.extend(encoding.get(4));
     for (i, c) in all.iter().enumerate() {
         if c.is_alphanumeric() || c.is_whitespace() || c.is_control() || !c.is_ascii() {
             return Err(bad("delimiters must be printable ASCII punctuation"));
@@ -281,7 +308,11 @@ fn check_segment(
     if index == 1 && name != "MSH" {
         return Err(ParseError::MissingMsh);
     }
-    let fields = text.matches(d.field).count();
+    let fields = if d.field.is_ascii() {
+        memchr::memchr_iter(d.field as u8, text.as_bytes()).count()
+    } else {
+        text.matches(d.field).count()
+    };
     if fields > limits.max_fields {
         return Err(ParseError::TooManyFields {
             segment: name.to_owned(),
@@ -402,6 +433,11 @@ pub struct Repetition<'m> {
 }
 
 impl<'m> Repetition<'m> {
+    /// A view of ER7 text that is one repetition (e.g. a CX typed by a user).
+    pub fn from_er7(raw: &'m str, delimiters: &'m Delimiters) -> Self {
+        Self { raw, d: delimiters }
+    }
+
     pub fn raw(&self) -> &'m str {
         self.raw
     }

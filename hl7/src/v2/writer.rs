@@ -61,6 +61,13 @@ impl FieldValue {
         }
     }
 
+    /// The field as ER7 text with the given delimiters.
+    pub fn to_er7(&self, d: &Delimiters) -> String {
+        let mut out = String::new();
+        self.write(d, &mut out);
+        out
+    }
+
     fn write(&self, d: &Delimiters, out: &mut String) {
         let reps = match &self.repr {
             Repr::Raw(s) => {
@@ -106,13 +113,19 @@ pub struct MessageBuilder {
 
 impl MessageBuilder {
     /// `charset_field` is the MSH-18 value to declare (raw ER7, e.g. `~ISO IR87`);
-    /// it is written by [`MessageBuilder::msh`] only if the MSH fields given
-    /// stop before MSH-18.
+    /// when empty, [`Charset::msh18_value`] is declared. [`MessageBuilder::msh`]
+    /// writes it into MSH-18.
     pub fn new(delimiters: Delimiters, charset: Charset, charset_field: impl Into<String>) -> Self {
+        let mut charset_field = charset_field.into();
+        if charset_field.is_empty() {
+            charset_field = charset
+                .msh18_value()
+                .replace('~', &delimiters.repetition.to_string());
+        }
         Self {
             delimiters,
             charset,
-            charset_field: charset_field.into(),
+            charset_field,
             text: String::new(),
         }
     }

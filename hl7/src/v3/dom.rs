@@ -63,6 +63,16 @@ impl Node {
 pub(crate) fn read(xml: &[u8], limits: &V3Limits) -> Result<Node, V3Error> {
     let mut guard = XmlGuard::new(limits.xml);
     guard.check_size(xml.len())?;
+    // quick-xml does not refuse raw control characters; XML 1.0 does, and
+    // echoing one into a reply would make the reply ill-formed.
+    if let Some(at) = xml
+        .iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return Err(V3Error::Malformed(format!(
+            "control character at byte {at} is not allowed in XML"
+        )));
+    }
     let mut reader = NsReader::from_reader(xml);
     let config = reader.config_mut();
     config.check_end_names = true;

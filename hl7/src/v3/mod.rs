@@ -13,7 +13,7 @@ pub use build::{
     V3AckCode, V3Notification, V3QueryOutcome, V3ReplyMeta, mcci_ack, prpa_in201302_notification,
     prpa_in201310,
 };
-pub use parse::{parse_feed, parse_message, parse_query};
+pub use parse::{V3AckReply, parse_ack, parse_feed, parse_message, parse_query};
 
 use crate::cx::Demographics;
 

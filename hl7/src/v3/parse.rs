@@ -279,3 +279,49 @@ fn query(root: &Node) -> Result<V3Query, V3Error> {
         data_sources,
     })
 }
+
+/// An MCCI_IN000002UV01 acknowledgement received from a peer (ITI-46 reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V3AckReply {
+    /// `acknowledgement/typeCode/@code` (AA, AE, AR, CA, CE, CR).
+    pub code: String,
+    /// `acknowledgement/targetMessage/id`: the message acknowledged.
+    pub target_message: Option<Ii>,
+    /// `acknowledgementDetail/text` values.
+    pub details: Vec<String>,
+}
+
+impl V3AckReply {
+    /// AA or CA.
+    pub fn is_accept(&self) -> bool {
+        matches!(self.code.as_str(), "AA" | "CA")
+    }
+}
+
+/// Reads MCCI_IN000002UV01 (or the acknowledgement of any v3 response).
+pub fn parse_ack(xml: &[u8], limits: &V3Limits) -> Result<V3AckReply, V3Error> {
+    let root = dom::read(xml, limits)?;
+    if !root.hl7 {
+        return Err(V3Error::UnsupportedInteraction(root.name.clone()));
+    }
+    let ack = root.child("acknowledgement").ok_or(V3Error::Invalid {
+        interaction: "MCCI_IN000002UV01",
+        reason: "acknowledgement is missing".into(),
+    })?;
+    let code = attr_of(ack, &["typeCode"], "code");
+    if code.is_empty() {
+        return Err(V3Error::Invalid {
+            interaction: "MCCI_IN000002UV01",
+            reason: "acknowledgement/typeCode/@code is missing".into(),
+        });
+    }
+    Ok(V3AckReply {
+        code,
+        target_message: ack.path(&["targetMessage", "id"]).and_then(ii),
+        details: ack
+            .children("acknowledgementDetail")
+            .filter_map(|d| d.child("text"))
+            .map(|t| t.trimmed_text().to_owned())
+            .collect(),
+    })
+}
