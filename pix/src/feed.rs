@@ -157,7 +157,8 @@ impl Pix {
                 for id in &feed.identifiers {
                     let event =
                         AuditEvent::new(transaction(caller.via, action), caller.requestor())
-                            .with_patient(Some(id.to_cx()));
+                            .with_patient(Some(id.to_cx()))
+                            .with_message_id(Some(feed.message_id.clone()));
                     audit::append(conn, &source, &event)?;
                 }
                 Ok(outcome)
@@ -209,7 +210,8 @@ impl Pix {
                 for (action, id) in events {
                     let event =
                         AuditEvent::new(transaction(caller.via, action), caller.requestor())
-                            .with_patient(Some(id.to_cx()));
+                            .with_patient(Some(id.to_cx()))
+                            .with_message_id(Some(merge.message_id.clone()));
                     audit::append(conn, &source, &event)?;
                 }
                 Ok(outcome)

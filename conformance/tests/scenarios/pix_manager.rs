@@ -1153,6 +1153,35 @@ async fn suspension_and_revocation_stop_open_and_new_mllp_connections() {
         .send(&adt("A04", "r1", &cx("R-1", A), "OPEN^CONN"))
         .await
         .unwrap());
+    // ITI-8 audit: patient object with MSH-10 as detail.
+    let feed_audit = hub
+        .hub
+        .store
+        .read(|conn| {
+            store::search_audit(
+                conn,
+                &store::AuditFilter {
+                    patient: Some(cx("R-1", A)),
+                    transaction_label: Some("ITI-8".into()),
+                    ..Default::default()
+                },
+                10,
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(feed_audit.len(), 1);
+    assert_eq!(
+        (feed_audit[0].action.as_str(), feed_audit[0].outcome),
+        ("C", 0)
+    );
+    assert!(
+        feed_audit[0]
+            .message
+            .contains("type=\"MSH-10\" value=\"cjE=\""),
+        "MSH-10 r1 as detail: {}",
+        feed_audit[0].message
+    );
     let registry = Participants::new(hub.hub.store.clone(), &hub.settings.pki_dir());
     registry.set_suspended(A, true).await.unwrap();
     let start = Instant::now();
