@@ -257,6 +257,18 @@ fn load_existing(
             },
         );
     }
+    // After a PIX merge, objects registered under a merged-away id belong
+    // to the surviving id (IHE-REFERENCE §4: "merges taken into account").
+    let mut survivors: HashMap<String, String> = HashMap::new();
+    for e in out.values_mut() {
+        if !survivors.contains_key(&e.patient_id) {
+            let survivor = store::surviving_patient_id(conn, &e.patient_id)?;
+            survivors.insert(e.patient_id.clone(), survivor);
+        }
+        if let Some(s) = survivors.get(&e.patient_id) {
+            e.patient_id = s.clone();
+        }
+    }
     Ok(out)
 }
 

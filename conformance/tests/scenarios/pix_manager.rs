@@ -531,6 +531,51 @@ async fn two_facilities_feed_a_third_queries_and_a_merge_keeps_earlier_documents
     assert_eq!(r.status, ResponseStatus::Failure);
     assert_eq!(codes(&r.errors), vec!["XDSUnknownPatientId".to_string()]);
 
+    // A replacement of the pre-merge document, submitted under the surviving
+    // id, is accepted (the merge is taken into account) and deprecates it.
+    let reply = client
+        .soap(
+            "/xds/registry",
+            QUERY,
+            &fixtures::find_documents(&r1, "LeafClass"),
+        )
+        .await
+        .unwrap();
+    let q = ebrim::parse::adhoc_query_response(&reply.envelope().unwrap()).unwrap();
+    let original_uuid = q
+        .objects
+        .iter()
+        .find_map(|o| match o {
+            ebrim::RegistryObject::ExtrinsicObject(e)
+                if e.core.external_id(ebrim::vocab::DE_UNIQUE_ID)
+                    == Some(docs[0].unique_id.as_str()) =>
+            {
+                Some(e.core.id.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let replacement = DocSpec::referral("Doc4", &hub.facility_oid, "紹介状 1 改訂".as_bytes());
+    let mut sub = Submission::new(&r1, &hub.facility_oid).with(replacement.clone());
+    sub.extra = format!(
+        r#"<rim:Association id="rplc" associationType="urn:ihe:iti:2007:AssociationType:RPLC" sourceObject="Doc4" targetObject="{original_uuid}"/>"#
+    );
+    let (body, _) = sub.provide_and_register_xml(false);
+    let r = parse_registry_response(&client.soap("/xds/repository", PNR, &body).await.unwrap());
+    assert_eq!(r.status, ResponseStatus::Success, "{:?}", r.errors);
+    let mut approved: Vec<_> = find(&client, &r1)
+        .await
+        .into_iter()
+        .map(|(u, _)| u)
+        .collect();
+    approved.sort();
+    let mut expected = vec![docs[1].unique_id.clone(), replacement.unique_id.clone()];
+    expected.sort();
+    assert_eq!(
+        approved, expected,
+        "the replaced pre-merge document is deprecated"
+    );
+
     // PIX after the merge: HA-2 is gone from the person.
     let ids = pid3(&c.send(&qbp("c2", &r1, "")).await.unwrap());
     assert!(!ids.iter().any(|(id, _)| id == "HA-2"), "{ids:?}");
