@@ -132,13 +132,22 @@ impl HubClient {
     }
 
     pub async fn post(&self, path: &str, content_type: String, body: Vec<u8>) -> Result<SoapReply> {
-        let resp = self
+        let request = self
             .http
             .post(format!("{}{}", self.base, path))
             .header("Content-Type", content_type)
-            .body(body)
-            .send()
-            .await?;
+            .body(body);
+        Self::reply(request).await
+    }
+
+    /// GETs `path`: for plain web servers measured as references (nginx
+    /// serving the same document bytes), not for the hub.
+    pub async fn get(&self, path: &str) -> Result<SoapReply> {
+        Self::reply(self.http.get(format!("{}{}", self.base, path))).await
+    }
+
+    async fn reply(request: reqwest::RequestBuilder) -> Result<SoapReply> {
+        let resp = request.send().await?;
         let status = resp.status().as_u16();
         let content_type = resp
             .headers()

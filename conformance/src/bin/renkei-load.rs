@@ -41,6 +41,34 @@ enum Command {
     Generate(GenerateArgs),
     /// Drive one transaction against a running hub and report.
     Run(RunArgs),
+    /// Hold many idle mutual-TLS connections open and report the hub's memory.
+    Idle(IdleArgs),
+}
+
+#[derive(Args)]
+struct IdleArgs {
+    /// The hub's HTTPS address.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    addr: std::net::SocketAddr,
+    /// Name checked against the hub's certificate.
+    #[arg(long, default_value = "localhost")]
+    server_name: String,
+    #[arg(long, default_value_t = 10_000)]
+    connections: usize,
+    #[arg(long, default_value_t = 64)]
+    parallel_handshakes: usize,
+    /// Seconds every connection stays open after the last one opened (< 60).
+    #[arg(long, default_value_t = 10)]
+    hold_secs: u64,
+    /// Client certificate directory (key.pem, cert.pem, ca.pem); default DIR/clients/demo-clinic.
+    #[arg(long)]
+    client_dir: Option<PathBuf>,
+    /// The hub's process id: its RSS is reported.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Append the report as one JSON line to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Args, Clone)]
@@ -155,6 +183,7 @@ fn main() -> Result<()> {
             }
             Command::Generate(a) => generate(&cli.data_dir, a).await,
             Command::Run(a) => run(&cli.data_dir, a).await,
+            Command::Idle(a) => idle(&cli.data_dir, a).await,
         }
     })
 }
@@ -273,6 +302,37 @@ async fn run(dir: &std::path::Path, a: RunArgs) -> Result<()> {
             .append(true)
             .open(path)?;
         writeln!(f, "{line}")?;
+    }
+    Ok(())
+}
+
+async fn idle(dir: &std::path::Path, a: IdleArgs) -> Result<()> {
+    let client_dir = a
+        .client_dir
+        .clone()
+        .unwrap_or_else(|| dir.join(hub::init::DEMO_CLIENT_DIR));
+    let read = |f: &str| {
+        std::fs::read_to_string(client_dir.join(f))
+            .with_context(|| format!("reading {}", client_dir.join(f).display()))
+    };
+    let tls = hub::certs::client_config(&read("ca.pem")?, &read("cert.pem")?, &read("key.pem")?)?;
+    let plan = load::idle::IdlePlan {
+        addr: a.addr,
+        server_name: a.server_name.clone(),
+        connections: a.connections,
+        parallel_handshakes: a.parallel_handshakes,
+        hold: Duration::from_secs(a.hold_secs),
+        server_pid: a.server_pid,
+        open_timeout: Duration::from_secs(50),
+    };
+    let report = load::idle::hold_idle(&plan, tls).await?;
+    print!("{}", report.render());
+    if let Some(path) = &a.json {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        writeln!(f, "{}", serde_json::to_string(&report)?)?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! concurrency and reports throughput, latency percentiles, errors and the
 //! server's CPU and memory. Every run is bounded by a request count.
 
+pub mod idle;
 pub mod server;
 pub mod stats;
 pub mod workload;
@@ -75,14 +76,13 @@ async fn drive(
             Ok(req) => {
                 let (bytes, min_reply) = (req.document_bytes, req.min_reply_bytes);
                 let started = Instant::now();
-                let sent = tokio::time::timeout(
-                    timeout,
-                    workload
-                        .target()
-                        .client
-                        .post(req.path, req.content_type, req.body),
-                )
-                .await;
+                let client = &workload.target().client;
+                let sent = if req.get {
+                    tokio::time::timeout(timeout, client.get(req.path)).await
+                } else {
+                    tokio::time::timeout(timeout, client.post(req.path, req.content_type, req.body))
+                        .await
+                };
                 let elapsed = started.elapsed();
                 match sent {
                     Err(_) => Err(anyhow::anyhow!("timed out after {timeout:?}")),

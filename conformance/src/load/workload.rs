@@ -14,6 +14,8 @@ pub const ITI18: &str = "urn:ihe:iti:2007:RegistryStoredQuery";
 pub const ITI43: &str = "urn:ihe:iti:2007:RetrieveDocumentSet";
 const SUCCESS: &[u8] = b"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success";
 const GET_DOCUMENTS: &str = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4";
+/// Where bench/nginx_reference.sh puts the document bytes.
+pub const STATIC_DOCUMENT_PATH: &str = "/document.bin";
 /// The status is in the envelope, which comes first: look no further.
 const STATUS_WINDOW: usize = 64 * 1024;
 
@@ -30,6 +32,10 @@ pub enum Transaction {
     Get,
     /// ITI-43 Retrieve Document Set, one document per request.
     Iti43,
+    /// A plain HTTPS GET of `--static-path` (of `--doc-bytes`): the
+    /// reference for ITI-43, against a web server serving the same bytes
+    /// over mutual TLS (bench/nginx_reference.sh).
+    StaticGet,
 }
 
 /// Which hub, which corpus.
@@ -54,6 +60,8 @@ pub struct Prepared {
     pub document_bytes: u64,
     /// A shorter successful reply is an error (ITI-43: the document must come back).
     pub min_reply_bytes: u64,
+    /// GET `path` instead of POSTing `body` (StaticGet only).
+    pub get: bool,
 }
 
 /// Per-run state: what the preparation step found.
@@ -65,6 +73,8 @@ pub struct Workload {
     ids: Vec<String>,
     /// One document's bytes, shared by all ITI-41 requests.
     content: Vec<u8>,
+    /// StaticGet: the path of the reference server's file.
+    static_path: &'static str,
 }
 
 impl Workload {
@@ -82,6 +92,7 @@ impl Workload {
             doc_bytes,
             ids: Vec::new(),
             content: Vec::new(),
+            static_path: STATIC_DOCUMENT_PATH,
         };
         if matches!(transaction, Transaction::Iti41 | Transaction::Iti43) {
             w.content = crate::generator::corpus::letter_bytes(doc_bytes, "renkei-load");
@@ -143,6 +154,7 @@ impl Workload {
                     body,
                     document_bytes: self.content.len() as u64,
                     min_reply_bytes: 0,
+                    get: false,
                 }
             }
             Transaction::Iti42 => {
@@ -170,6 +182,14 @@ impl Workload {
                     0,
                 )
             }
+            Transaction::StaticGet => Prepared {
+                path: self.static_path,
+                content_type: String::new(),
+                body: Vec::new(),
+                document_bytes: self.doc_bytes as u64,
+                min_reply_bytes: self.doc_bytes as u64,
+                get: true,
+            },
             Transaction::Iti43 => {
                 let uid = self.pick(i)?;
                 soap(
@@ -239,6 +259,7 @@ fn soap(action: &str, path: &'static str, body_xml: &str, expect: u64) -> Prepar
         body: envelope(action, body_xml).into_bytes(),
         document_bytes: expect,
         min_reply_bytes: expect,
+        get: false,
     }
 }
 
@@ -247,6 +268,13 @@ fn soap(action: &str, path: &'static str, body_xml: &str, expect: u64) -> Prepar
 pub fn check(reply: &SoapReply, min_bytes: u64) -> Result<()> {
     if reply.status != 200 {
         bail!("HTTP {}: {}", reply.status, snippet(&reply.body));
+    }
+    if reply.content_type == "application/octet-stream" {
+        // A reference web server's file: only its size can be checked.
+        if (reply.body.len() as u64) < min_bytes {
+            bail!("file of {} bytes, expected {min_bytes}", reply.body.len());
+        }
+        return Ok(());
     }
     let head = reply
         .body
