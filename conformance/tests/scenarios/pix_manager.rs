@@ -1284,3 +1284,80 @@ async fn suspension_and_revocation_stop_open_and_new_mllp_connections() {
     );
     hub.stop().await;
 }
+
+/// The IPF ITI-8 samples through the listener, from a source allowed to feed
+/// the sample's authorities: A04 and A01 (with an HL7-null id) are accepted
+/// and their ids linked; A08 and A40 name ids never fed here, so they are AE
+/// (unknown key identifier) and change nothing.
+#[tokio::test]
+async fn ipf_feed_samples_get_the_answers_the_rules_give() {
+    const ICW: &str = "2.16.840.1.113883.3.37.4.1.1.2.1.1";
+    let hub = TestHub::start_with(|s| {
+        s.policy
+            .allow_on_behalf_of(ICW, &["2.16.840.1.113883.3.37.4.1.1.2", MESA_D2])
+    })
+    .await
+    .unwrap();
+    let source = admit(&hub, ICW, "hospital").await;
+    let mut source = connect(&hub, &source).await;
+    let ipf = |name: &str| {
+        std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/pix/ipf")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let reply = source.send(&ipf("A04.hl7")).await.unwrap();
+    aa(&reply);
+    assert_eq!(msa(&reply).1, "205632");
+    let reply = source.send(&ipf("A01.hl7")).await.unwrap();
+    aa(&reply);
+    let ids = pid3(
+        &demo(&hub)
+            .await
+            .send(&qbp("i1", &cx("305090", ICW), ""))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        ids.contains(&(
+            "13278".into(),
+            "2.16.840.1.113883.3.37.4.1.1.2.411.1".into()
+        )),
+        "{ids:?}"
+    );
+    assert!(ids.contains(&("02777".into(), MESA_D2.into())), "{ids:?}");
+    let ids = pid3(
+        &demo(&hub)
+            .await
+            .send(&qbp("i2", &cx("306563", ICW), ""))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        ids.contains(&(
+            "30753".into(),
+            "2.16.840.1.113883.3.37.4.1.1.2.611.1".into()
+        )),
+        "{ids:?}"
+    );
+    for sample in ["A08.hl7", "A40.hl7"] {
+        let reply = source.send(&ipf(sample)).await.unwrap();
+        assert_eq!(
+            msa(&reply).0,
+            "AE",
+            "{sample}: {}",
+            String::from_utf8_lossy(&reply)
+        );
+        assert_eq!(err(&reply).1, "204", "{sample}");
+    }
+    assert!(
+        hub.hub
+            .pix
+            .show(pix::PatientIdentifier::new(ICW, "142025"))
+            .await
+            .is_err()
+    );
+    hub.stop().await;
+}

@@ -240,6 +240,10 @@ fn patient_ids(cxs: &[Cx], segment: &str) -> Result<Vec<PatientIdentifier>, Requ
     let field = if segment == "MRG" { 1 } else { 3 };
     let mut out = Vec::with_capacity(cxs.len());
     for (i, cx) in cxs.iter().enumerate() {
+        // An explicit HL7 null (`""`) repetition carries no id.
+        if cx.id.trim().is_empty() || cx.id.trim() == "\"\"" {
+            continue;
+        }
         let location = || {
             let mut l = ErrLocation::field(segment, field);
             l.repetition = Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
@@ -255,13 +259,6 @@ fn patient_ids(cxs: &[Cx], segment: &str) -> Result<Vec<PatientIdentifier>, Requ
                 ),
             ));
         };
-        if cx.id.trim().is_empty() {
-            return Err(RequestError::error(
-                ErrorCode::RequiredFieldMissing,
-                location(),
-                format!("{segment}-{field} has an empty id"),
-            ));
-        }
         out.push(PatientIdentifier::new(oid, cx.id.trim()));
     }
     if out.is_empty() {
