@@ -727,8 +727,35 @@ async fn malformed_hl7_is_answered_or_closed_and_the_listener_keeps_serving() {
 /// requester's charset.
 #[tokio::test]
 async fn iso_2022_jp_feed_keeps_the_kanji_name() {
-    let hub = TestHub::start().await.unwrap();
     const A: &str = "1.2.392.200119.6.102.1100000001";
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // A consumer that wants its ITI-10 notifications in ISO-2022-JP too.
+    let hub = TestHub::start_with(|s| {
+        s.pix_subscribers = vec![hub::config::PixSubscriber {
+            facility: "1.2.392.200119.6.102.3300000003".to_string(),
+            mllp: format!("localhost:{port}"),
+            domains: Vec::new(),
+            charset: "~ISO IR87".to_string(),
+        }];
+    })
+    .await
+    .unwrap();
+    let pki = hub.settings.pki_dir();
+    let read = |f: &str| std::fs::read_to_string(pki.join(f)).unwrap();
+    let received = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let receiver = MllpReceiver::start(
+        addr,
+        &read("ca.pem"),
+        &read("server.pem"),
+        &read("server-key.pem"),
+        Arc::clone(&received),
+    )
+    .await
+    .unwrap();
     let a = admit(&hub, A, "hospital").await;
     let mut a = connect(&hub, &a).await;
     let text = format!(
@@ -755,6 +782,12 @@ async fn iso_2022_jp_feed_keeps_the_kanji_name() {
     let jp = person.identifiers.iter().find(|i| i.id == "JP-1").unwrap();
     assert_eq!(jp.demographics.family.as_deref(), Some("山田"));
     assert_eq!(jp.demographics.given.as_deref(), Some("太郎"));
+    // The notification was written (and read back) as ISO-2022-JP.
+    wait_for(&received, 1).await;
+    let a31 = received.lock().await[0].clone();
+    assert!(a31.contains("|~ISO IR87"), "MSH-18: {a31}");
+    assert!(a31.contains("山田^太郎"), "{a31}");
+    receiver.stop();
     hub.stop().await;
 }
 
