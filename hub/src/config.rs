@@ -56,8 +56,12 @@ pub struct PixFile {
 pub struct PixSubscriber {
     /// The consumer's facility OID (MSH-6 of the notifications).
     pub facility: String,
-    /// `host:port` of its MLLP/TLS receiver (ITI-10).
+    /// `host:port` of its MLLP/TLS receiver (ITI-10, HL7 v2 consumers).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub mllp: String,
+    /// `https://…` SOAP endpoint of an HL7 v3 consumer (ITI-46) instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
     /// Assigning authorities it wants ids of; empty = all.
     #[serde(default)]
     pub domains: Vec<String>,
@@ -184,15 +188,32 @@ fn checked_subscribers(subscribers: Vec<PixSubscriber>) -> Result<Vec<PixSubscri
                 s.facility
             );
         }
-        if s.mllp
-            .rsplit_once(':')
-            .is_none_or(|(_, port)| port.parse::<u16>().is_err())
-        {
-            bail!(
-                "[[pix.subscribers]] {}: mllp = {:?} is not host:port",
-                s.facility,
-                s.mllp
-            );
+        match (s.mllp.is_empty(), s.url.is_empty()) {
+            (false, true) => {
+                if s.mllp
+                    .rsplit_once(':')
+                    .is_none_or(|(_, port)| port.parse::<u16>().is_err())
+                {
+                    bail!(
+                        "[[pix.subscribers]] {}: mllp = {:?} is not host:port",
+                        s.facility,
+                        s.mllp
+                    );
+                }
+            }
+            (true, false) => {
+                if !s.url.starts_with("https://") {
+                    bail!(
+                        "[[pix.subscribers]] {}: url = {:?} is not an https:// address",
+                        s.facility,
+                        s.url
+                    );
+                }
+            }
+            _ => bail!(
+                "[[pix.subscribers]] {}: give either mllp = \"host:port\" (ITI-10) or url = \"https://...\" (ITI-46)",
+                s.facility
+            ),
         }
         if let Some(d) = s.domains.iter().find(|d| !pix::is_oid(d)) {
             bail!(

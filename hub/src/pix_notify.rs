@@ -1,8 +1,9 @@
-//! ITI-10 PIX Update Notification sender: one task per subscriber delivers
-//! the outbox (written in the feed's transaction) in order, as ADT^A31 over
-//! MLLP/TLS with the hub's node certificate, retrying with backoff until the
-//! consumer answers MSA-1 AA (or CA). The position is the database row, so it
-//! survives restarts; a consumer that is down loses nothing.
+//! PIX Update Notification senders: one task per subscriber delivers the
+//! outbox (written in the feed's transaction) in order, as ADT^A31 over
+//! MLLP/TLS (ITI-10) or PRPA_IN201302UV02 over SOAP/HTTPS (ITI-46), with the
+//! hub's node certificate, retrying with backoff until the consumer accepts
+//! (MSA-1 / acknowledgement AA or CA). The position is the database row, so
+//! it survives restarts; a consumer that is down loses nothing.
 
 use crate::config::PixSubscriber;
 use futures_util::{SinkExt, StreamExt};
@@ -10,6 +11,7 @@ use hl7::cx::{Demographics, Hd, Xad, Xpn};
 use hl7::mllp::MllpCodec;
 use hl7::pix_v2::{self, AckCode, ReplyMeta, UpdateNotification};
 use hl7::v2::{Charset, Message};
+use hl7::v3::{self, Ii, V3Notification, V3ReplyMeta};
 use pix::{PendingNotification, Pix};
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +44,31 @@ pub fn start(
         .collect()
 }
 
+/// ITI-46 SOAP action.
+const ITI46: &str = "urn:hl7-org:v3:PRPA_IN201302UV02";
+
 async fn run(pix: Pix, subscriber: PixSubscriber, tls: Arc<rustls::ClientConfig>) {
+    let http = if subscriber.url.is_empty() {
+        None
+    } else {
+        match reqwest::Client::builder()
+            .tls_backend_preconfigured((*tls).clone())
+            .https_only(true)
+            .timeout(ACK_TIMEOUT)
+            .build()
+        {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::error!(subscriber = %subscriber.facility, error = %e, "ITI-46 client cannot be built; notifications wait");
+                return;
+            }
+        }
+    };
+    let transaction = if http.is_some() {
+        audit::Transaction::Iti46
+    } else {
+        audit::Transaction::Iti10
+    };
     let connector = TlsConnector::from(tls);
     let mut connection: Option<Connection> = None;
     let mut backoff = FIRST_BACKOFF;
@@ -60,17 +86,16 @@ async fn run(pix: Pix, subscriber: PixSubscriber, tls: Arc<rustls::ClientConfig>
             continue;
         }
         for n in pending {
-            match deliver(&mut connection, &connector, &pix, &subscriber, &n).await {
+            let delivered = match &http {
+                Some(http) => deliver_v3(http, &pix, &subscriber, &n).await,
+                None => deliver(&mut connection, &connector, &pix, &subscriber, &n).await,
+            };
+            match delivered {
                 Ok(()) => {
                     backoff = FIRST_BACKOFF;
                     let patient = n.notification.identifiers.first().map(|i| i.to_cx());
                     if let Err(e) = pix
-                        .notification_delivered(
-                            &subscriber.facility,
-                            n.seq,
-                            audit::Transaction::Iti10,
-                            patient,
-                        )
+                        .notification_delivered(&subscriber.facility, n.seq, transaction, patient)
                         .await
                     {
                         // Sent again later: consumers treat A31 as idempotent.
@@ -105,8 +130,6 @@ async fn deliver(
         "~ISO IR87" | "ISO IR87" => (Charset::Iso2022Jp, subscriber.charset.as_str()),
         _ => (Charset::Default, ""),
     };
-    let d = &n.notification.demographics;
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let notification = UpdateNotification {
         sending_application: Hd {
             namespace_id: "RENKEI".into(),
@@ -121,27 +144,7 @@ async fn deliver(
             .iter()
             .map(crate::mllp::cx_of)
             .collect(),
-        demographics: Demographics {
-            names: if d.family.is_some() || d.given.is_some() {
-                vec![Xpn {
-                    family: text(&d.family),
-                    given: text(&d.given),
-                    ..Xpn::default()
-                }]
-            } else {
-                Vec::new()
-            },
-            birth_date: text(&d.birth_date),
-            sex: text(&d.sex),
-            addresses: d
-                .address
-                .iter()
-                .map(|a| Xad {
-                    street: a.clone(),
-                    ..Xad::default()
-                })
-                .collect(),
-        },
+        demographics: wire_demographics(&n.notification.demographics),
         charset,
         charset_field: charset_field.to_string(),
     };
@@ -184,6 +187,99 @@ async fn deliver(
     }
 }
 
+/// PIX demographics as HL7 types (PID-5/7/8/11; v3 name, birthTime...).
+fn wire_demographics(d: &pix::Demographics) -> Demographics {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    Demographics {
+        names: if d.family.is_some() || d.given.is_some() {
+            vec![Xpn {
+                family: text(&d.family),
+                given: text(&d.given),
+                ..Xpn::default()
+            }]
+        } else {
+            Vec::new()
+        },
+        birth_date: text(&d.birth_date),
+        sex: text(&d.sex),
+        addresses: d
+            .address
+            .iter()
+            .map(|a| Xad {
+                street: a.clone(),
+                ..Xad::default()
+            })
+            .collect(),
+    }
+}
+
+/// ITI-46: PRPA_IN201302UV02 in a SOAP 1.2 request; accepted when the
+/// consumer's MCCI_IN000002UV01 acknowledgement says AA or CA.
+async fn deliver_v3(
+    http: &reqwest::Client,
+    pix: &Pix,
+    subscriber: &PixSubscriber,
+    n: &PendingNotification,
+) -> Result<(), String> {
+    let affinity = pix.affinity_domain();
+    let notification = V3Notification {
+        sender_device: Ii::root(affinity),
+        receiver_device: Ii::root(subscriber.facility.clone()),
+        patient_ids: n
+            .notification
+            .identifiers
+            .iter()
+            .map(|i| Ii::new(i.authority_oid.clone(), Some(i.id.clone())))
+            .collect(),
+        demographics: wire_demographics(&n.notification.demographics),
+        custodian: Ii::root(affinity),
+    };
+    let meta = V3ReplyMeta {
+        message_id: Ii::new(affinity, Some(format!("ITI46-{}", n.seq))),
+        creation_time: chrono::Utc::now().format("%Y%m%d%H%M%S").to_string(),
+    };
+    let body = v3::prpa_in201302_notification(&notification, &meta);
+    let envelope = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing"><soap:Header><wsa:Action soap:mustUnderstand="1">{ITI46}</wsa:Action><wsa:MessageID>urn:uuid:{id}</wsa:MessageID><wsa:To>{to}</wsa:To></soap:Header><soap:Body>{body}</soap:Body></soap:Envelope>"#,
+        id = uuid::Uuid::new_v4(),
+        to = soap::escape_text(&subscriber.url),
+    );
+    let response = http
+        .post(&subscriber.url)
+        .header(
+            "Content-Type",
+            format!("application/soap+xml; charset=UTF-8; action=\"{ITI46}\""),
+        )
+        .body(envelope)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("HTTP {status}"));
+    }
+    match acknowledgement_code(&text) {
+        Some("AA" | "CA") => Ok(()),
+        Some(other) => Err(format!("consumer answered {other}")),
+        None => Err("no MCCI_IN000002UV01 acknowledgement in the reply".into()),
+    }
+}
+
+/// `acknowledgement/typeCode/@code` of an MCCI_IN000002UV01 (text search:
+/// the reply is only checked, never stored or parsed further).
+fn acknowledgement_code(text: &str) -> Option<&str> {
+    let ack = &text[text.find("MCCI_IN000002UV01")?..];
+    let ack = &ack[ack.find("acknowledgement")?..];
+    let rest = &ack[ack.find("typeCode")? + "typeCode".len()..];
+    // `<typeCode code="AA"/>` (the schema) or a `typeCode="AA"` attribute.
+    let value = match rest.strip_prefix("=\"") {
+        Some(v) => v,
+        None => &rest[rest.find("code=\"")? + 6..],
+    };
+    value.get(..value.find('"')?)
+}
+
 async fn connect(connector: &TlsConnector, address: &str) -> Result<Connection, String> {
     let host = address
         .rsplit_once(':')
@@ -204,4 +300,16 @@ async fn connect(connector: &TlsConnector, address: &str) -> Result<Connection, 
         tls,
         MllpCodec::with_max_frame_len(crate::mllp::MAX_FRAME_BYTES),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn acknowledgement_codes_are_read_in_both_forms() {
+        let child = r#"<MCCI_IN000002UV01><acknowledgement><typeCode code="CA"/></acknowledgement></MCCI_IN000002UV01>"#;
+        assert_eq!(super::acknowledgement_code(child), Some("CA"));
+        let attr = r#"<MCCI_IN000002UV01><acknowledgement typeCode="AE"></acknowledgement></MCCI_IN000002UV01>"#;
+        assert_eq!(super::acknowledgement_code(attr), Some("AE"));
+        assert_eq!(super::acknowledgement_code("<Fault/>"), None);
+    }
 }

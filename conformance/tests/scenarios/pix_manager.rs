@@ -737,6 +737,7 @@ async fn iso_2022_jp_feed_keeps_the_kanji_name() {
         s.pix_subscribers = vec![hub::config::PixSubscriber {
             facility: "1.2.392.200119.6.102.3300000003".to_string(),
             mllp: format!("localhost:{port}"),
+            url: String::new(),
             domains: Vec::new(),
             charset: "~ISO IR87".to_string(),
         }];
@@ -806,6 +807,7 @@ async fn iti10_notifications_all_arrive_in_order_across_a_consumer_restart() {
         s.pix_subscribers = vec![hub::config::PixSubscriber {
             facility: C.to_string(),
             mllp: format!("localhost:{port}"),
+            url: String::new(),
             domains: vec![A.to_string(), s.affinity_domain.clone()],
             charset: String::new(),
         }];
@@ -1392,5 +1394,94 @@ async fn ipf_feed_samples_get_the_answers_the_rules_give() {
             .await
             .is_err()
     );
+    hub.stop().await;
+}
+
+/// ITI-46: an HL7 v3 consumer subscribed by `url` gets PRPA_IN201302UV02 over
+/// SOAP/HTTPS (hub's node certificate) with the person's linked ids.
+#[tokio::test]
+async fn iti46_notifications_reach_a_v3_consumer_over_https() {
+    const A: &str = "1.2.392.200119.6.102.1100000001";
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let hub = TestHub::start_with(|s| {
+        s.pix_subscribers = vec![hub::config::PixSubscriber {
+            facility: "1.2.392.200119.6.102.3300000003".to_string(),
+            mllp: String::new(),
+            url: format!("https://localhost:{port}/pix-consumer"),
+            domains: vec![A.to_string()],
+            charset: String::new(),
+        }];
+    })
+    .await
+    .unwrap();
+    let pki = hub.settings.pki_dir();
+    let read = |f: &str| std::fs::read_to_string(pki.join(f)).unwrap();
+    let received = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let receiver = MllpReceiver::start_soap(
+        addr,
+        &read("ca.pem"),
+        &read("server.pem"),
+        &read("server-key.pem"),
+        Arc::clone(&received),
+    )
+    .await
+    .unwrap();
+    let a = admit(&hub, A, "hospital").await;
+    let mut a = connect(&hub, &a).await;
+    aa(&a
+        .send(&adt("A04", "v1", &cx("V-1", A), "SUZUKI^ICHIRO"))
+        .await
+        .unwrap());
+    let start = Instant::now();
+    while received.lock().await.is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no ITI-46 arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let request = received.lock().await[0].clone();
+    assert!(
+        request.contains("urn:hl7-org:v3:PRPA_IN201302UV02"),
+        "{request}"
+    );
+    assert!(request.contains("<PRPA_IN201302UV02"), "{request}");
+    assert!(
+        request.contains(&format!("root=\"{A}\" extension=\"V-1\"")),
+        "{request}"
+    );
+    assert!(request.contains("SUZUKI"), "{request}");
+    // Delivered and audited as ITI-46 once the consumer acknowledged.
+    let start = Instant::now();
+    loop {
+        let rows = hub
+            .hub
+            .store
+            .read(|conn| {
+                store::search_audit(
+                    conn,
+                    &store::AuditFilter {
+                        transaction_label: Some("ITI-46".into()),
+                        ..Default::default()
+                    },
+                    10,
+                )
+            })
+            .await
+            .unwrap();
+        if !rows.is_empty() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "ITI-46 not audited"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    receiver.stop();
     hub.stop().await;
 }
