@@ -81,6 +81,10 @@ pub async fn serve(
     let mut shown = settings.clone();
     shown.listen = hub.https_addr;
     print_usage(&shown, &demo);
+    println!(
+        "MLLP over TLS (ITI-8 feed, ITI-9 PIX query) on {}",
+        hub.mllp_addr
+    );
     tokio::signal::ctrl_c().await?;
     println!("stopping");
     hub.stop().await;
