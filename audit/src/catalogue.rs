@@ -130,6 +130,8 @@ pub enum Transaction {
     /// the subsumed id of a merge (A40).
     Iti8(Action),
     Iti9,
+    /// PIX Update Notification the hub sends to a subscribed consumer.
+    Iti10,
     Iti18,
     Iti41,
     Iti42,
@@ -137,6 +139,8 @@ pub enum Transaction {
     /// Patient Identity Feed HL7 v3 (same actions as ITI-8).
     Iti44(Action),
     Iti45,
+    /// PIXV3 Update Notification the hub sends to a subscribed consumer.
+    Iti46,
     Iti57,
     Iti62,
     ConsentGrant,
@@ -152,6 +156,9 @@ pub enum Transaction {
     FacilityReinstate,
     /// A patient id registered by the operator (CLI or admin API).
     PatientAdd,
+    /// The operator linked two patient ids (one person) or unlinked one.
+    PatientLink,
+    PatientUnlink,
     /// ITI-19: a peer failed node authentication (no, unknown, revoked or
     /// suspended certificate).
     NodeAuthFailure,
@@ -174,12 +181,14 @@ impl Transaction {
         match self {
             Iti8(_) => "ITI-8",
             Iti9 => "ITI-9",
+            Iti10 => "ITI-10",
             Iti18 => "ITI-18",
             Iti41 => "ITI-41",
             Iti42 => "ITI-42",
             Iti43 => "ITI-43",
             Iti44(_) => "ITI-44",
             Iti45 => "ITI-45",
+            Iti46 => "ITI-46",
             Iti57 => "ITI-57",
             Iti62 => "ITI-62",
             ConsentGrant => "consent-grant",
@@ -193,6 +202,8 @@ impl Transaction {
             FacilitySuspend => "facility-suspend",
             FacilityReinstate => "facility-reinstate",
             PatientAdd => "patient-add",
+            PatientLink => "patient-link",
+            PatientUnlink => "patient-unlink",
             NodeAuthFailure => "node-auth-failure",
             ApplicationStart => "application-start",
             ApplicationStop => "application-stop",
@@ -205,12 +216,14 @@ impl Transaction {
         Some(match self {
             Iti8(_) => ihe("ITI-8", "Patient Identity Feed"),
             Iti9 => ihe("ITI-9", "PIX Query"),
+            Iti10 => ihe("ITI-10", "PIX Update Notification"),
             Iti18 => ihe("ITI-18", "Registry Stored Query"),
             Iti41 => ihe("ITI-41", "Provide and Register Document Set-b"),
             Iti42 => ihe("ITI-42", "Register Document Set-b"),
             Iti43 => ihe("ITI-43", "Retrieve Document Set"),
             Iti44(_) => ihe("ITI-44", "Patient Identity Feed HL7 V3"),
             Iti45 => ihe("ITI-45", "PIXV3 Query"),
+            Iti46 => ihe("ITI-46", "PIXV3 Update Notification"),
             Iti57 => ihe("ITI-57", "Update Document Set"),
             Iti62 => ihe("ITI-62", "Delete Document Set"),
             _ => return None,
@@ -234,9 +247,11 @@ impl Transaction {
             Iti18 | Iti9 | Iti45 => (QUERY, Action::Execute),
             Iti8(a) | Iti44(a) => (PATIENT_RECORD, a),
             Iti62 => (PATIENT_RECORD, Action::Delete),
+            Iti10 | Iti46 => (PATIENT_RECORD, Action::Update),
             ConsentGrant => (PATIENT_RECORD, Action::Create),
             ConsentWithdraw => (PATIENT_RECORD, Action::Update),
             PatientAdd => (PATIENT_RECORD, Action::Create),
+            PatientLink | PatientUnlink => (PATIENT_RECORD, Action::Update),
             EmergencyAccessOpen | EmergencyAccessUse | AccessDenied | CertIssue | CertRevoke
             | FacilityAdd | FacilitySuspend | FacilityReinstate | NodeAuthFailure => {
                 (SECURITY_ALERT, Action::Execute)
@@ -285,6 +300,8 @@ impl Transaction {
             FacilitySuspend => own("facility-suspend", "Facility suspended"),
             FacilityReinstate => own("facility-reinstate", "Facility reinstated"),
             PatientAdd => own("patient-add", "Patient id registered"),
+            PatientLink => own("patient-link", "Patient ids linked"),
+            PatientUnlink => own("patient-unlink", "Patient id unlinked"),
             _ => return None,
         })
     }
@@ -295,7 +312,18 @@ impl Transaction {
         use Transaction::*;
         matches!(
             self,
-            Iti8(_) | Iti9 | Iti18 | Iti41 | Iti42 | Iti43 | Iti44(_) | Iti45 | Iti57 | Iti62
+            Iti8(_)
+                | Iti9
+                | Iti10
+                | Iti18
+                | Iti41
+                | Iti42
+                | Iti43
+                | Iti44(_)
+                | Iti45
+                | Iti46
+                | Iti57
+                | Iti62
         )
     }
 
@@ -306,7 +334,8 @@ impl Transaction {
             Iti18 | Iti42 | Iti57 | Iti62 => "/xds/registry",
             Iti41 | Iti43 => "/xds/repository",
             Iti44(_) | Iti45 => "/pix",
-            Iti8(_) | Iti9 => "mllp",
+            Iti8(_) | Iti9 | Iti10 => "mllp",
+            Iti46 => "/pix",
             ConsentGrant | ConsentWithdraw => "/consents",
             EmergencyAccessOpen | EmergencyAccessUse => "/emergency-access",
             // The hub as a whole (its listeners), not one endpoint.

@@ -105,6 +105,9 @@ pub struct AuditEvent {
     /// The consent or emergency access the access relied on.
     pub access_basis: Option<String>,
     pub targets: Vec<Target>,
+    /// The HL7 message id of a patient feed (ITI-8 MSH-10, ITI-44 message
+    /// id), carried as a detail of the patient object.
+    pub message_id: Option<String>,
 }
 
 /// Longest text kept from a request in an audit record; longer values
@@ -127,6 +130,7 @@ impl AuditEvent {
             query: None,
             access_basis: None,
             targets: Vec::new(),
+            message_id: None,
         }
     }
 
@@ -154,6 +158,11 @@ impl AuditEvent {
                 d
             })
             .collect();
+        self
+    }
+
+    pub fn with_message_id(mut self, message_id: Option<String>) -> Self {
+        self.message_id = message_id.filter(|m| !m.is_empty()).map(clip);
         self
     }
 

@@ -162,7 +162,19 @@ fn access_point_type(address: &str) -> &'static str {
 
 fn objects(w: &mut W, source: &AuditSource, event: &AuditEvent) -> io::Result<()> {
     if let Some(patient) = &event.patient {
-        object(w, patient, "1", "1", &PATIENT_NUMBER, |_| Ok(()))?;
+        object(w, patient, "1", "1", &PATIENT_NUMBER, |w| {
+            match &event.message_id {
+                // ITI-8: MSH-10; ITI-44: the message's II.
+                Some(id) => {
+                    let kind = match event.transaction {
+                        crate::Transaction::Iti44(_) => "II",
+                        _ => "MSH-10",
+                    };
+                    detail(w, kind, id.as_bytes())
+                }
+                None => Ok(()),
+            }
+        })?;
     }
     if let Some(ss) = &event.submission_set {
         let id_type = Code {

@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod generator;
 pub mod harness;
 pub mod load;
+pub mod mllp;
 pub mod nist;
 pub mod xsd;
 

@@ -47,12 +47,19 @@ pub fn audit_source(settings: &Settings) -> AuditSource {
 /// TLS client configuration for syslog: the hub's own node certificate
 /// (issued at `renkei init`, EKU clientAuth) and the collectors' CA.
 pub fn syslog_tls(settings: &Settings) -> Result<rustls::ClientConfig> {
+    let ca_path = (!settings.audit_ca_file.is_empty())
+        .then(|| settings.data_dir.join(&settings.audit_ca_file));
+    node_client_tls(settings, ca_path)
+}
+
+/// The hub as a TLS client (syslog, ITI-10 notifications): its own node
+/// certificate, trusting `ca_path` (default: the operator CA).
+pub fn node_client_tls(
+    settings: &Settings,
+    ca_path: Option<std::path::PathBuf>,
+) -> Result<rustls::ClientConfig> {
     let pki = PkiFiles::new(&settings.pki_dir());
-    let ca_path = if settings.audit_ca_file.is_empty() {
-        pki.ca_cert()
-    } else {
-        settings.data_dir.join(&settings.audit_ca_file)
-    };
+    let ca_path = ca_path.unwrap_or_else(|| pki.ca_cert());
     let read = |p: &std::path::Path| {
         std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
     };
@@ -61,7 +68,7 @@ pub fn syslog_tls(settings: &Settings) -> Result<rustls::ClientConfig> {
         &read(&pki.server_cert())?,
         &read(&pki.server_key())?,
     )
-    .context("building the syslog TLS client configuration")
+    .context("building the hub's TLS client configuration")
 }
 
 /// Starts one forwarder per destination and, if configured, retention.

@@ -40,6 +40,38 @@ pub struct FileConfig {
     /// Patient consent: model, restricted/secret codes, class limits,
     /// emergency access, BPPC policy codes (README "Patient consent").
     pub consent: consent::ConsentPolicy,
+    /// PIX Manager: update-notification subscribers.
+    pub pix: PixFile,
+}
+
+/// The `[pix]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PixFile {
+    /// `[[pix.subscribers]]`: consumers sent ITI-10 (ADT^A31 over MLLP/TLS).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subscribers: Vec<PixSubscriber>,
+}
+
+/// One PIX consumer subscribed to update notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PixSubscriber {
+    /// The consumer's facility OID (MSH-6 of the notifications).
+    pub facility: String,
+    /// `host:port` of its MLLP/TLS receiver (ITI-10, HL7 v2 consumers).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mllp: String,
+    /// `https://…` SOAP endpoint of an HL7 v3 consumer (ITI-46) instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    /// Assigning authorities it wants ids of; empty = all.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// MSH-18 of the notifications: empty (UTF-8 text, no MSH-18),
+    /// `UNICODE UTF-8` or `~ISO IR87` (ISO-2022-JP).
+    #[serde(default)]
+    pub charset: String,
 }
 
 impl Default for FileConfig {
@@ -61,6 +93,7 @@ impl Default for FileConfig {
             audit_retention_days: 0,
             audit_ca_file: String::new(),
             consent: consent::ConsentPolicy::default(),
+            pix: PixFile::default(),
         }
     }
 }
@@ -85,6 +118,7 @@ pub struct Settings {
     pub audit_retention_days: u32,
     pub audit_ca_file: String,
     pub consent: consent::ConsentPolicy,
+    pub pix_subscribers: Vec<PixSubscriber>,
 }
 
 pub const CONFIG_FILE: &str = "renkei.toml";
@@ -143,6 +177,7 @@ impl Settings {
                 file.consent.validate()?;
                 file.consent
             },
+            pix_subscribers: checked_subscribers(file.pix.subscribers)?,
         })
     }
 
@@ -152,6 +187,61 @@ impl Settings {
     pub fn pki_dir(&self) -> PathBuf {
         self.data_dir.join("pki")
     }
+}
+
+fn checked_subscribers(subscribers: Vec<PixSubscriber>) -> Result<Vec<PixSubscriber>> {
+    for s in &subscribers {
+        if !pix::is_oid(&s.facility) {
+            bail!(
+                "[[pix.subscribers]] facility {:?} is not an OID",
+                s.facility
+            );
+        }
+        match (s.mllp.is_empty(), s.url.is_empty()) {
+            (false, true) => {
+                if s.mllp
+                    .rsplit_once(':')
+                    .is_none_or(|(_, port)| port.parse::<u16>().is_err())
+                {
+                    bail!(
+                        "[[pix.subscribers]] {}: mllp = {:?} is not host:port",
+                        s.facility,
+                        s.mllp
+                    );
+                }
+            }
+            (true, false) => {
+                if !s.url.starts_with("https://") {
+                    bail!(
+                        "[[pix.subscribers]] {}: url = {:?} is not an https:// address",
+                        s.facility,
+                        s.url
+                    );
+                }
+            }
+            _ => bail!(
+                "[[pix.subscribers]] {}: give either mllp = \"host:port\" (ITI-10) or url = \"https://...\" (ITI-46)",
+                s.facility
+            ),
+        }
+        if let Some(d) = s.domains.iter().find(|d| !pix::is_oid(d)) {
+            bail!(
+                "[[pix.subscribers]] {}: domain {d:?} is not an OID",
+                s.facility
+            );
+        }
+        if !matches!(
+            s.charset.as_str(),
+            "" | "UNICODE UTF-8" | "~ISO IR87" | "ISO IR87"
+        ) {
+            bail!(
+                "[[pix.subscribers]] {}: charset {:?} is not one of \"\", \"UNICODE UTF-8\", \"~ISO IR87\"",
+                s.facility,
+                s.charset
+            );
+        }
+    }
+    Ok(subscribers)
 }
 
 /// `RENKEI_<KEY>` overrides `<key>` of the file.

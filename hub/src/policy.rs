@@ -108,8 +108,9 @@ impl Permission {
     pub fn for_action(action: &str) -> Option<Permission> {
         use crate::actions::*;
         match action {
-            ITI41 | ITI42 => Some(Permission::Submit),
-            ITI18 => Some(Permission::Query),
+            // A patient identity feed is a submission; a PIX query a query.
+            ITI41 | ITI42 | ITI44_ADD | ITI44_REVISE | ITI44_MERGE => Some(Permission::Submit),
+            ITI18 | ITI45 => Some(Permission::Query),
             ITI43 => Some(Permission::Retrieve),
             _ => None,
         }
@@ -120,7 +121,7 @@ impl Permission {
     pub fn for_path(path: &str) -> &'static [Permission] {
         if path == "/admin" || path.starts_with("/admin/") {
             &[Permission::Admin]
-        } else if path == "/xds/registry" {
+        } else if path == "/xds/registry" || path == "/pix" {
             &[Permission::Submit, Permission::Query]
         } else if path == "/xds/repository" {
             &[Permission::Submit, Permission::Retrieve]

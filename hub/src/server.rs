@@ -20,7 +20,10 @@ use store::{BlobStore, Store};
 pub struct RunningHub {
     pub https_addr: SocketAddr,
     pub ops_addr: SocketAddr,
+    /// MLLP over TLS (ITI-8, ITI-9).
+    pub mllp_addr: SocketAddr,
     pub store: Store,
+    pub pix: pix::Pix,
     pub trust: certs::TrustState,
     https: actix_web::dev::ServerHandle,
     ops: actix_web::dev::ServerHandle,
@@ -82,7 +85,24 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     access.refresh(&store).await?;
     let mut tls = certs::server_config(&trust, pki.server_cert())
         .context("building the TLS configuration")?;
+    // Same trust, certificate and client-certificate rules; no ALPN.
+    let mllp_tls = tls.clone();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let pix = pix::Pix::new(
+        store.clone(),
+        pix::PixConfig {
+            affinity_domain: settings.affinity_domain.clone(),
+            subscribers: settings
+                .pix_subscribers
+                .iter()
+                .map(|s| pix::Subscriber {
+                    name: s.facility.clone(),
+                    domains: s.domains.clone(),
+                })
+                .collect(),
+        },
+        registry.audit_source().clone(),
+    );
 
     let (node_auth, node_auth_writer) = crate::node_auth::NodeAuthAudit::start(
         store.clone(),
@@ -110,6 +130,7 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             .with_audit_source(crate::auditing::audit_source(&settings)),
         pki: Arc::clone(&pki),
         node_auth: node_auth.clone(),
+        pix: pix.clone(),
     });
 
     let listener = std::net::TcpListener::bind(settings.listen)
@@ -123,7 +144,7 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     let ops = HttpServer::new({
         let store = web::Data::new(store.clone());
         let pki = web::Data::from(Arc::clone(&pki));
-        let node_auth = web::Data::new(node_auth);
+        let node_auth = web::Data::new(node_auth.clone());
         move || {
             App::new()
                 .app_data(store.clone())
@@ -136,6 +157,18 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     .disable_signals()
     .listen(ops_listener)?
     .run();
+
+    let mllp_listener = tokio::net::TcpListener::bind(settings.mllp_listen)
+        .await
+        .with_context(|| format!("binding MLLP on {}", settings.mllp_listen))?;
+    let mllp_addr = mllp_listener.local_addr()?;
+    let mllp_context = Arc::new(crate::mllp::MllpContext {
+        pix: pix.clone(),
+        trust: trust.clone(),
+        access: access.clone(),
+        pki: Arc::clone(&pki),
+        node_auth: node_auth.clone(),
+    });
 
     let https_handle = https.handle();
     let ops_handle = ops.handle();
@@ -152,6 +185,19 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
             }
         }),
     ];
+    tasks.push(tokio::spawn(crate::mllp::serve(
+        mllp_listener,
+        mllp_tls,
+        mllp_context,
+    )));
+    if !settings.pix_subscribers.is_empty() {
+        let tls = Arc::new(crate::auditing::node_client_tls(&settings, None)?);
+        tasks.extend(crate::pix_notify::start(
+            &pix,
+            &settings.pix_subscribers,
+            tls,
+        ));
+    }
     tasks.push(tokio::spawn({
         let store = store.clone();
         let trust = trust.clone();
@@ -184,11 +230,13 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     }));
     crate::auditing::application_start(&store, state.registry.audit_source()).await?;
     tasks.extend(crate::auditing::start(&store, &settings)?);
-    tracing::info!(%https_addr, %ops_addr, "renkei is serving");
+    tracing::info!(%https_addr, %mllp_addr, %ops_addr, "renkei is serving");
     Ok(RunningHub {
         https_addr,
         ops_addr,
+        mllp_addr,
         store,
+        pix,
         trust,
         https: https_handle,
         ops: ops_handle,

@@ -19,4 +19,6 @@ pub struct AppState {
     pub pki: std::sync::Arc<crate::pki_watch::PkiRuntime>,
     /// Where listeners report refused TLS handshakes (ITI-19 audit).
     pub node_auth: crate::node_auth::NodeAuthAudit,
+    /// The PIX Manager (admin API, ITI-18 local-id translation).
+    pub pix: pix::Pix,
 }

@@ -8,6 +8,7 @@ pub mod bppc;
 pub mod consents;
 mod filters;
 pub mod identity;
+mod merges;
 mod output;
 pub mod query;
 pub mod register;

@@ -4,6 +4,7 @@
 //! XDSResultNotSinglePatient).
 
 use crate::filters::{self, MemberFilter};
+use crate::merges;
 use crate::output::{association_of, object_of};
 use crate::visibility::Visibility;
 use crate::{Reader, Registry, RegistryConfig, Submitter};
@@ -235,14 +236,16 @@ fn execute(
 ) -> Result<QueryAnswer, StoreError> {
     // Ask for one more than allowed so "too many" is detectable without counting.
     let limit = i64::try_from(config.max_query_results).unwrap_or(i64::MAX - 1) + 1;
-    let mut found = run(conn, query, limit, visibility)?;
+    // PIX merges are resolved first (rows relabelled with the surviving id),
+    // so consent is decided on the surviving patient.
+    let (mut found, mut relabelled) = run_merged(conn, query, limit, visibility)?;
     let matched = found.len();
     visible_only(conn, &mut found, visibility)?;
     // Too many and single-patient are judged on what the requester may see,
     // so neither reveals denied documents. If the capped match held denied
     // objects, the visible ones may be more than it showed: run uncapped.
     if matched > config.max_query_results && found.len() <= config.max_query_results {
-        found = run(conn, query, i64::MAX, visibility)?;
+        (found, relabelled) = run_merged(conn, query, i64::MAX, visibility)?;
         visible_only(conn, &mut found, visibility)?;
     }
     if found.len() > config.max_query_results {
@@ -283,7 +286,11 @@ fn execute(
         ReturnType::LeafClass => {
             let mut out = Vec::with_capacity(found.len());
             for o in &found.objects {
-                out.push(object_of(o, config)?);
+                let mut object = object_of(o, config)?;
+                if relabelled.contains(&o.id) {
+                    merges::relabel(&mut object, &o.patient_id);
+                }
+                out.push(object);
             }
             for a in &found.associations {
                 out.push(association_of(a, config)?);
@@ -310,6 +317,65 @@ fn visible_only(
     let associations = std::mem::take(&mut found.associations);
     found.associations = visibility.retain_associations(conn, associations)?;
     Ok(())
+}
+
+/// Runs `query`; a patient-anchored query on a surviving id also searches
+/// every id merged into it (PIX), and a subsumed id finds nothing. Returns
+/// the rows, relabelled with surviving ids, and the relabelled object ids.
+fn run_merged(
+    conn: &mut AnyConnection,
+    query: &StoredQuery,
+    limit: i64,
+    visibility: &mut Visibility<'_>,
+) -> Result<(Found, HashSet<String>), StoreError> {
+    let mut found = match query.patient_id() {
+        Some(pid) => {
+            let mut found = Found::default();
+            for id in merges::ids_to_search(conn, pid.as_str())? {
+                let Some(q) = merges::for_patient(query, &id) else {
+                    continue;
+                };
+                let part = run(conn, &q, limit, visibility)?;
+                found.push_objects(part.objects);
+                found.push_associations(part.associations);
+            }
+            found
+        }
+        None => run(conn, query, limit, visibility)?,
+    };
+    let relabelled = show_surviving_ids(conn, &mut found)?;
+    Ok((found, relabelled))
+}
+
+/// Gives rows registered under a merged-away patient id the surviving id;
+/// returns the ids of the objects whose stored patientId must be relabelled.
+fn show_surviving_ids(
+    conn: &mut AnyConnection,
+    found: &mut Found,
+) -> Result<HashSet<String>, StoreError> {
+    let patients = found
+        .objects
+        .iter()
+        .map(|o| o.patient_id.clone())
+        .chain(found.associations.iter().map(|a| a.patient_id.clone()))
+        .collect::<BTreeSet<String>>();
+    let survivors = merges::survivors(conn, patients.iter().map(String::as_str))?;
+    let mut relabelled = HashSet::new();
+    if survivors.is_empty() {
+        return Ok(relabelled);
+    }
+    for o in &mut found.objects {
+        if let Some(s) = survivors.get(&o.patient_id) {
+            o.patient_id = s.clone();
+            relabelled.insert(o.id.clone());
+        }
+    }
+    for a in &mut found.associations {
+        if let Some(s) = survivors.get(&a.patient_id) {
+            a.patient_id = s.clone();
+        }
+    }
+    Ok(relabelled)
 }
 
 fn kinds(rows: Vec<RegistryObjectRow>, kind: &str) -> Vec<RegistryObjectRow> {

@@ -125,6 +125,16 @@ pub fn register_in(
         )]));
     }
 
+    // A PIX merge retired this id: new metadata goes under the surviving id.
+    if let Some(survivor) = store::patient(conn, patient_id)?.and_then(|p| p.merged_into) {
+        return Err(RegisterFailure::Rejected(vec![RegistryError::error(
+            Code::UnknownPatientId,
+            format!(
+                "patient id {patient_id} was merged into {survivor}; submit under the surviving id"
+            ),
+        )]));
+    }
+
     check_new_ids_unused(conn, v, &mut errors)?;
     check_unique_ids(conn, v, &mut errors)?;
 
@@ -251,6 +261,18 @@ fn load_existing(
                 status: a.status,
             },
         );
+    }
+    // After a PIX merge, objects registered under a merged-away id belong
+    // to the surviving id (IHE-REFERENCE §4: "merges taken into account").
+    let mut survivors: HashMap<String, String> = HashMap::new();
+    for e in out.values_mut() {
+        if !survivors.contains_key(&e.patient_id) {
+            let survivor = store::surviving_patient_id(conn, &e.patient_id)?;
+            survivors.insert(e.patient_id.clone(), survivor);
+        }
+        if let Some(s) = survivors.get(&e.patient_id) {
+            e.patient_id = s.clone();
+        }
     }
     Ok(out)
 }

@@ -226,17 +226,33 @@ impl<'p> Visibility<'p> {
             return Ok(());
         }
         let me = self.requester.facility_oid.clone();
+        // After a PIX merge the surviving id's consent decides for the rows
+        // registered under the ids merged into it.
+        let mut holders: HashMap<String, Vec<String>> = HashMap::new();
         for p in &patients {
-            self.states.insert(p.clone(), ConsentState::default());
+            let survivor = store::surviving_patient_id(conn, p)?;
+            holders.entry(survivor).or_default().push(p.clone());
         }
-        for g in store::consent_grants_of(conn, &patients, Some(&me))? {
-            if let Some(s) = self.states.get_mut(&g.patient_id) {
-                s.grants.push(grant_of(&g));
-            }
+        let survivors: Vec<String> = holders.keys().cloned().collect();
+        let mut states: HashMap<String, ConsentState> = HashMap::new();
+        for g in store::consent_grants_of(conn, &survivors, Some(&me))? {
+            states
+                .entry(g.patient_id.clone())
+                .or_default()
+                .grants
+                .push(grant_of(&g));
         }
-        for e in store::emergency_accesses_of(conn, &patients, Some(&me))? {
-            if let Some(s) = self.states.get_mut(&e.patient_id) {
-                s.emergencies.push(emergency_of(&e));
+        for e in store::emergency_accesses_of(conn, &survivors, Some(&me))? {
+            states
+                .entry(e.patient_id.clone())
+                .or_default()
+                .emergencies
+                .push(emergency_of(&e));
+        }
+        for (survivor, ids) in holders {
+            let state = states.remove(&survivor).unwrap_or_default();
+            for id in ids {
+                self.states.insert(id, state.clone());
             }
         }
         Ok(())

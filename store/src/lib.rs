@@ -37,6 +37,7 @@ pub use queries::facilities::*;
 pub use queries::filters::*;
 pub use queries::objects::*;
 pub use queries::patients::*;
+pub use queries::pix::*;
 
 use connection::{ConnectionManager, Pool, Target};
 use deadpool::managed::PoolError;

@@ -194,3 +194,37 @@ diesel::table! {
         opened_by -> Text,
     }
 }
+
+diesel::table! {
+    /// PIX: one row per (assigning authority, id); linked ids share person_key.
+    patient_identifiers (authority_oid, id_value) {
+        authority_oid -> Text,
+        id_value -> Text,
+        person_key -> Text,
+        feeding_facility -> Nullable<Text>,
+        status -> Text,
+        merged_into -> Nullable<Text>,
+        family -> Nullable<Text>,
+        given -> Nullable<Text>,
+        birth_date -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        address -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// PIX update notifications (ITI-10 / ITI-46) per subscriber.
+    pix_outbox (seq) {
+        seq -> BigInt,
+        subscriber -> Text,
+        person_key -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(patients, patient_identifiers, pix_outbox);

@@ -307,27 +307,19 @@ async fn operator_changes_are_audited_with_who_made_them() {
 #[tokio::test]
 async fn a_patient_added_by_the_operator_is_audited_once() {
     let hub = TestHub::start().await.unwrap();
-    let source = hub::auditing::audit_source(&hub.settings);
     let cx = hub.patient("OPADD1");
+    // `renkei patient add` and POST /admin/patients go through the PIX Manager.
     let add = |cx: String| {
-        let (store, source, domain) = (
-            hub.hub.store.clone(),
-            source.clone(),
-            hub.settings.affinity_domain.clone(),
-        );
+        let pix = hub.hub.pix.clone();
         async move {
-            hub::patients::add_regional_patient(
-                &store,
-                &source,
-                &domain,
-                &cx,
-                hub::audit::Requestor::operator_cli(),
-            )
-            .await
+            let id = pix::PatientIdentifier::parse_cx(&cx).map_err(|e| e.to_string())?;
+            pix.add_regional_id(hub::audit::Requestor::operator_cli(), id)
+                .await
+                .map_err(|e| e.to_string())
         }
     };
-    assert!(add(cx.clone()).await.unwrap().1, "new");
-    assert!(!add(cx.clone()).await.unwrap().1, "already known");
+    assert!(add(cx.clone()).await.unwrap(), "new");
+    assert!(!add(cx.clone()).await.unwrap(), "already known");
     assert!(add("X^^^&9.9.9&ISO".to_string()).await.is_err());
     let got = records(&hub, "patient-add").await;
     assert_eq!(got.len(), 1);

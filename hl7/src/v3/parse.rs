@@ -9,7 +9,7 @@ use super::{
 
 /// Reads an ITI-44 or ITI-45 request, whichever it is.
 pub fn parse_message(xml: &[u8], limits: &V3Limits) -> Result<V3Message, V3Error> {
-    let root = dom::read(xml, limits)?;
+    let root = soap_body(dom::read(xml, limits)?);
     match interaction_of(&root)? {
         Kind::Feed(interaction) => feed(&root, interaction).map(V3Message::Feed),
         Kind::Query => query(&root).map(V3Message::Query),
@@ -18,7 +18,7 @@ pub fn parse_message(xml: &[u8], limits: &V3Limits) -> Result<V3Message, V3Error
 
 /// Reads PRPA_IN201301UV02 / PRPA_IN201302UV02 / PRPA_IN201304UV02.
 pub fn parse_feed(xml: &[u8], limits: &V3Limits) -> Result<V3Feed, V3Error> {
-    let root = dom::read(xml, limits)?;
+    let root = soap_body(dom::read(xml, limits)?);
     match interaction_of(&root)? {
         Kind::Feed(interaction) => feed(&root, interaction),
         Kind::Query => Err(V3Error::UnsupportedInteraction(root.name.clone())),
@@ -27,11 +27,25 @@ pub fn parse_feed(xml: &[u8], limits: &V3Limits) -> Result<V3Feed, V3Error> {
 
 /// Reads PRPA_IN201309UV02.
 pub fn parse_query(xml: &[u8], limits: &V3Limits) -> Result<V3Query, V3Error> {
-    let root = dom::read(xml, limits)?;
+    let root = soap_body(dom::read(xml, limits)?);
     match interaction_of(&root)? {
         Kind::Query => query(&root),
         Kind::Feed(_) => Err(V3Error::UnsupportedInteraction(root.name.clone())),
     }
+}
+
+/// The request element itself, also when `xml` is the whole SOAP envelope
+/// (its namespace declarations then stay in scope): the first element of
+/// `Envelope/Body`. Anything else is returned unchanged.
+fn soap_body(root: Node) -> Node {
+    if root.hl7 || root.name != "Envelope" {
+        return root;
+    }
+    root.children
+        .into_iter()
+        .find(|c| !c.hl7 && c.name == "Body")
+        .and_then(|body| body.children.into_iter().next())
+        .unwrap_or_default()
 }
 
 enum Kind {

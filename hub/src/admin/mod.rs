@@ -10,6 +10,7 @@ mod audit;
 mod certificates;
 mod consents;
 mod facilities;
+mod patients;
 
 use crate::facility::{ErrorClass, OpsError};
 use crate::policy::Permission;
@@ -66,7 +67,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/audit/patient", web::get().to(audit::patient))
             .route("/audit/search", web::get().to(audit::search))
-            .route("/audit/verify", web::get().to(audit::verify)),
+            .route("/audit/verify", web::get().to(audit::verify))
+            .route("/patients", web::post().to(patients::add))
+            .route("/patients/link", web::post().to(patients::link))
+            .route("/patients/unlink", web::post().to(patients::unlink))
+            .route("/patients/duplicates", web::get().to(patients::duplicates))
+            .route("/patients/{cx}", web::get().to(patients::show)),
     );
 }
 
@@ -209,13 +215,18 @@ mod tests {
             ("/admin/audit/patient", "get"),
             ("/admin/audit/search", "get"),
             ("/admin/audit/verify", "get"),
+            ("/admin/patients", "post"),
+            ("/admin/patients/link", "post"),
+            ("/admin/patients/unlink", "post"),
+            ("/admin/patients/duplicates", "get"),
+            ("/admin/patients/{cx}", "get"),
         ] {
             assert!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),
                 "{method} {path} is not documented"
             );
         }
-        assert_eq!(paths.len(), 17, "documented paths without a route?");
+        assert_eq!(paths.len(), 22, "documented paths without a route?");
         // Every $ref resolves.
         let text = super::OPENAPI;
         for piece in text.split("\"$ref\": \"#/components/schemas/").skip(1) {

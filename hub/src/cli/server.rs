@@ -25,8 +25,17 @@ impl From<CaAlgorithm> for hub::certs::KeyAlgorithm {
 
 #[derive(Subcommand)]
 pub enum PatientCommand {
-    /// Register a regional patient id so documents can be submitted for it.
+    /// Register a regional patient id so documents can be submitted for it
+    /// (a person in the PIX Manager with that regional id).
     Add { cx: String },
+    /// Link two known ids as one person (their regional ids are merged).
+    Link { a: String, b: String },
+    /// Take the facility-local id B out of A's person (it gets a new regional id).
+    Unlink { a: String, b: String },
+    /// A person's ids, feeding facilities, demographics and merges (JSON).
+    Show { cx: String },
+    /// Possible duplicates: same family + given name + birth date in different persons (a report only).
+    Duplicates,
 }
 
 pub async fn init(dir: &Path, affinity_domain: Option<String>, ca: CaAlgorithm) -> Result<()> {
@@ -72,6 +81,10 @@ pub async fn serve(
     let mut shown = settings.clone();
     shown.listen = hub.https_addr;
     print_usage(&shown, &demo);
+    println!(
+        "MLLP over TLS (ITI-8 feed, ITI-9 PIX query) on {}",
+        hub.mllp_addr
+    );
     tokio::signal::ctrl_c().await?;
     println!("stopping");
     hub.stop().await;
@@ -81,17 +94,44 @@ pub async fn serve(
 pub async fn patient(dir: &Path, command: PatientCommand) -> Result<()> {
     let settings = Settings::load(dir)?;
     let store = store::Store::open(&settings.database_url, 1).await?;
+    let pix = pix::Pix::new(
+        store,
+        pix::PixConfig {
+            affinity_domain: settings.affinity_domain.clone(),
+            subscribers: settings
+                .pix_subscribers
+                .iter()
+                .map(|s| pix::Subscriber {
+                    name: s.facility.clone(),
+                    domains: s.domains.clone(),
+                })
+                .collect(),
+        },
+        hub::auditing::audit_source(&settings),
+    );
+    let operator = hub::audit::Requestor::operator_cli();
+    let cx = |v: &str| pix::PatientIdentifier::parse_cx(v).map_err(|e| anyhow::anyhow!(e));
     match command {
-        PatientCommand::Add { cx } => {
-            let (id, added) = hub::patients::add_regional_patient(
-                &store,
-                &hub::auditing::audit_source(&settings),
-                &settings.affinity_domain,
-                &cx,
-                hub::audit::Requestor::operator_cli(),
-            )
-            .await?;
-            println!("{} {}", if added { "added" } else { "already known:" }, id);
+        PatientCommand::Add { cx: value } => {
+            let id = cx(&value)?;
+            let added = pix.add_regional_id(operator, id.clone()).await?;
+            println!("{} {id}", if added { "added" } else { "already known:" });
+        }
+        PatientCommand::Link { a, b } => {
+            let person = pix.link(operator, cx(&a)?, cx(&b)?).await?;
+            println!("{}", serde_json::to_string_pretty(&person)?);
+        }
+        PatientCommand::Unlink { a, b } => {
+            let person = pix.unlink(operator, cx(&a)?, cx(&b)?).await?;
+            println!("{}", serde_json::to_string_pretty(&person)?);
+        }
+        PatientCommand::Show { cx: value } => {
+            let person = pix.show(cx(&value)?).await?;
+            println!("{}", serde_json::to_string_pretty(&person)?);
+        }
+        PatientCommand::Duplicates => {
+            let groups = pix.possible_duplicates().await?;
+            println!("{}", serde_json::to_string_pretty(&groups)?);
         }
     }
     Ok(())

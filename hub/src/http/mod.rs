@@ -4,10 +4,12 @@
 pub mod consent;
 pub mod error;
 pub mod ops;
+mod pix;
 mod registry;
 mod repository;
 mod respond;
 pub mod soap_io;
+mod translate;
 
 use crate::state::AppState;
 use actix_web::{HttpRequest, web};
@@ -17,7 +19,8 @@ use error::HttpFailure;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/xds/registry", web::post().to(registry::endpoint))
         .route("/xds/repository", web::post().to(repository::endpoint))
-        .configure(consent::configure);
+        .configure(consent::configure)
+        .route("/pix", web::post().to(pix::endpoint));
 }
 
 /// The facility behind this request, from the client certificate the TLS

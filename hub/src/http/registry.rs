@@ -62,7 +62,8 @@ pub async fn endpoint(
             let parsed =
                 web::block(move || ebrim::parse::adhoc_query_request(&bytes, &limits)).await;
             let body = match parsed {
-                Ok(Ok(request)) => {
+                Ok(Ok(mut request)) => {
+                    super::translate::local_patient_ids(&state.pix, &mut request).await;
                     let reader = super::reader(&state, submitter, &envelope);
                     let answer = state.registry.stored_query(request, reader).await;
                     ebrim::write::adhoc_query_response(

@@ -9,6 +9,7 @@ pub mod facilities;
 pub mod filters;
 pub mod objects;
 pub mod patients;
+pub mod pix;
 
 /// Runs the same diesel expression on the inner connection of either backend,
 /// for statements the MultiConnection backend cannot render (multi-row
