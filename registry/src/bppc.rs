@@ -16,12 +16,36 @@ use store::{AnyConnection, CONSENT_SOURCE_BPPC, ConsentGrantRow};
 /// registered (same transaction), and withdraws the grants of consent
 /// documents it replaces (RPLC / XFRM_RPLC deprecate them). Returns the
 /// audit events to append with the registration.
+///
+/// A region that has published no BPPC policy codes (`[consent.bppc_policies]`
+/// empty) records consent only through the CLI and APIs: its BPPC documents
+/// are registered as documents, with a warning saying they change nothing.
 pub fn apply_in(
     conn: &mut AnyConnection,
     v: &ValidatedSubmission,
     submitter: &Submitter,
     policy: &ConsentPolicy,
+    warnings: &mut Vec<RegistryError>,
 ) -> Result<Vec<AuditEvent>, RegisterFailure> {
+    if policy.bppc_policies.is_empty() {
+        for d in v
+            .documents
+            .iter()
+            .filter(|d| ConsentPolicy::is_bppc_format(&d.format_code.code))
+        {
+            warnings.push(
+                RegistryError::warning(
+                    Code::RegistryMetadataError,
+                    format!(
+                        "BPPC consent document {} was registered but does not change consent: this region publishes no BPPC policy codes ([consent.bppc_policies]); record the consent with the consent API",
+                        d.unique_id
+                    ),
+                )
+                .at(d.entry_uuid.to_string()),
+            );
+        }
+        return Ok(Vec::new());
+    }
     let now = Utc::now();
     let who = Requestor::facility(submitter.facility_oid.clone());
     let mut events = Vec::new();

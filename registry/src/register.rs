@@ -56,8 +56,9 @@ impl Registry {
         let result = self
             .store()
             .write(move |conn| {
-                let warnings = register_in(conn, &validated, &submitter)?;
-                let consent_events = crate::bppc::apply_in(conn, &validated, &submitter, &policy)?;
+                let mut warnings = register_in(conn, &validated, &submitter)?;
+                let consent_events =
+                    crate::bppc::apply_in(conn, &validated, &submitter, &policy, &mut warnings)?;
                 for e in &consent_events {
                     audit::append(conn, &source, e)?;
                 }

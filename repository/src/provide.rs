@@ -231,10 +231,15 @@ impl Repository {
                 if !errors.is_empty() {
                     return Err(RegisterFailure::Rejected(errors));
                 }
-                let warnings = register_in(conn, &validated, &submitter)?;
+                let mut warnings = register_in(conn, &validated, &submitter)?;
                 // A BPPC consent document takes effect with its registration.
-                let consent_events =
-                    registry::bppc::apply_in(conn, &validated, &submitter, &policy)?;
+                let consent_events = registry::bppc::apply_in(
+                    conn,
+                    &validated,
+                    &submitter,
+                    &policy,
+                    &mut warnings,
+                )?;
                 for e in &consent_events {
                     audit::append(conn, &source, e)?;
                 }

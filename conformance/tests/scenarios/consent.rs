@@ -643,6 +643,39 @@ async fn bppc_consent_submitted_by_iti41_changes_what_a_care_facility_sees() {
 }
 
 #[tokio::test]
+async fn a_region_without_bppc_policy_codes_registers_consent_documents_with_a_warning_and_no_effect()
+ {
+    let mut p = policy(Model::PerVisitedFacility);
+    p.bppc_policies.clear();
+    let hub = TestHub::start_with(|s| s.consent = p).await.unwrap();
+    let hospital = admit(&hub, HOSPITAL, "hospital").await;
+    let pid = hub.add_patient("C6W").await.unwrap();
+    let d = doc("Document01", &hub.facility_oid, "N");
+    let uid = d.unique_id.clone();
+    submit(&hub, &pid, vec![d]).await;
+
+    let consent_doc = bppc(HOSPITAL, &[POLICY_VISIT], "20260101", None);
+    let consent_uid = consent_doc.unique_id.clone();
+    let r = provide(
+        &hospital.soap,
+        &Submission::new(&pid, HOSPITAL).with(consent_doc),
+    )
+    .await;
+    assert_eq!(r.status, ResponseStatus::Success, "{:?}", r.errors);
+    assert_eq!(codes(&r.errors), vec!["XDSRegistryMetadataError"]);
+    assert!(
+        r.errors[0].severity == ebrim::Severity::Warning
+            && r.errors[0].context.contains(&consent_uid),
+        "{:?}",
+        r.errors
+    );
+    // Registered (the author sees it), but it opened nothing.
+    assert_eq!(visible(&hospital.soap, &pid).await, vec![consent_uid]);
+    assert!(!visible(&hospital.soap, &pid).await.contains(&uid));
+    hub.stop().await;
+}
+
+#[tokio::test]
 async fn replacing_a_bppc_consent_document_withdraws_what_it_granted() {
     let hub = start(Model::PerVisitedFacility).await;
     let hospital = admit(&hub, HOSPITAL, "hospital").await;
