@@ -124,6 +124,21 @@ pub struct Settings {
 pub const CONFIG_FILE: &str = "renkei.toml";
 
 impl Settings {
+    /// The PIX Manager's settings: the affinity domain and who is notified.
+    pub fn pix_config(&self) -> pix::PixConfig {
+        pix::PixConfig {
+            affinity_domain: self.affinity_domain.clone(),
+            subscribers: self
+                .pix_subscribers
+                .iter()
+                .map(|s| pix::Subscriber {
+                    name: s.facility.clone(),
+                    domains: s.domains.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// Load `DIR/renkei.toml` and apply `RENKEI_*` environment overrides.
     pub fn load(data_dir: &Path) -> Result<Settings> {
         let path = data_dir.join(CONFIG_FILE);

@@ -90,17 +90,7 @@ pub async fn build(settings: Settings) -> Result<RunningHub> {
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     let pix = pix::Pix::new(
         store.clone(),
-        pix::PixConfig {
-            affinity_domain: settings.affinity_domain.clone(),
-            subscribers: settings
-                .pix_subscribers
-                .iter()
-                .map(|s| pix::Subscriber {
-                    name: s.facility.clone(),
-                    domains: s.domains.clone(),
-                })
-                .collect(),
-        },
+        settings.pix_config(),
         registry.audit_source().clone(),
     );
 

@@ -96,17 +96,7 @@ pub async fn patient(dir: &Path, command: PatientCommand) -> Result<()> {
     let store = store::Store::open(&settings.database_url, 1).await?;
     let pix = pix::Pix::new(
         store,
-        pix::PixConfig {
-            affinity_domain: settings.affinity_domain.clone(),
-            subscribers: settings
-                .pix_subscribers
-                .iter()
-                .map(|s| pix::Subscriber {
-                    name: s.facility.clone(),
-                    domains: s.domains.clone(),
-                })
-                .collect(),
-        },
+        settings.pix_config(),
         hub::auditing::audit_source(&settings),
     );
     let operator = hub::audit::Requestor::operator_cli();
