@@ -23,6 +23,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/pix", web::post().to(pix::endpoint));
 }
 
+/// A simple SOAP request (no attachments staged) that passed every check made
+/// before its body is parsed: the peer's certificate, the size limits, the
+/// envelope, and the policy for its WS-Addressing action.
+pub(crate) struct CheckedSoap {
+    pub incoming: soap_io::Incoming,
+    pub envelope: soap::EnvelopeInfo,
+    pub submitter: ::registry::Submitter,
+}
+
+/// Runs those checks; a refusal comes back as the response to send.
+pub(crate) async fn checked_soap(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<CheckedSoap, actix_web::HttpResponse> {
+    let peer = authorize(req, state).map_err(|f| f.into_response(None))?;
+    let incoming = soap_io::read_request(req, payload, &state.limits, None)
+        .await
+        .map_err(|f| f.into_response(None))?;
+    let envelope = soap::read_envelope(&incoming.envelope, &state.xml_limits)
+        .map_err(|f| HttpFailure::Fault(f).into_response(None))?;
+    let submitter = permit(&peer, state, &envelope.action)
+        .map_err(|f| f.into_response(envelope.message_id.as_deref()))?;
+    Ok(CheckedSoap {
+        incoming,
+        envelope,
+        submitter,
+    })
+}
+
 /// The facility behind this request, from the client certificate the TLS
 /// handshake verified. Re-checked on every request so a revocation or a
 /// suspension also stops connections that are already open; a facility whose

@@ -5,8 +5,6 @@
 
 use super::error::HttpFailure;
 use super::respond::soap_response;
-use super::soap_io::read_request;
-use super::{authorize, permit};
 use crate::actions::*;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -20,24 +18,15 @@ pub async fn endpoint(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let peer = match authorize(&req, &state) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(None),
+    let super::CheckedSoap {
+        incoming,
+        envelope,
+        submitter,
+    } = match super::checked_soap(&req, payload, &state).await {
+        Ok(c) => c,
+        Err(refused) => return refused,
     };
-    let incoming = match read_request(&req, payload, &state.limits, None).await {
-        Ok(i) => i,
-        Err(f) => return f.into_response(None),
-    };
-    let envelope = match soap::read_envelope(&incoming.envelope, &state.xml_limits) {
-        Ok(e) => e,
-        Err(f) => return HttpFailure::Fault(f).into_response(None),
-    };
-    let relates = envelope.message_id.clone();
-    let relates = relates.as_deref();
-    let submitter = match permit(&peer, &state, &envelope.action) {
-        Ok(s) => s,
-        Err(f) => return f.into_response(relates),
-    };
+    let relates = envelope.message_id.as_deref();
     let caller = Caller {
         facility_oid: submitter.facility_oid,
         acts_for: submitter.acts_for,

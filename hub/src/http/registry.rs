@@ -1,8 +1,7 @@
 //! `/xds/registry`: ITI-42 Register Document Set-b and ITI-18 Registry Stored Query.
 
 use super::respond::soap_response;
-use super::soap_io::read_request;
-use super::{BodyError, authorize, body_error, error::HttpFailure};
+use super::{BodyError, body_error, error::HttpFailure};
 use crate::actions::*;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,24 +12,15 @@ pub async fn endpoint(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let peer = match authorize(&req, &state) {
-        Ok(p) => p,
-        Err(f) => return f.into_response(None),
+    let super::CheckedSoap {
+        incoming,
+        envelope,
+        submitter,
+    } = match super::checked_soap(&req, payload, &state).await {
+        Ok(c) => c,
+        Err(refused) => return refused,
     };
-    let incoming = match read_request(&req, payload, &state.limits, None).await {
-        Ok(i) => i,
-        Err(f) => return f.into_response(None),
-    };
-    let envelope = match soap::read_envelope(&incoming.envelope, &state.xml_limits) {
-        Ok(e) => e,
-        Err(f) => return HttpFailure::Fault(f).into_response(None),
-    };
-    let relates = envelope.message_id.clone();
-    let relates = relates.as_deref();
-    let submitter = match super::permit(&peer, &state, &envelope.action) {
-        Ok(s) => s,
-        Err(f) => return f.into_response(relates),
-    };
+    let relates = envelope.message_id.as_deref();
     match envelope.action.as_str() {
         ITI42 => {
             let bytes = incoming.envelope.clone();
