@@ -43,6 +43,35 @@ enum Command {
     Run(RunArgs),
     /// Hold many idle mutual-TLS connections open and report the hub's memory.
     Idle(IdleArgs),
+    /// ITI-8 feeds, then ITI-9 PIX Queries, over MLLP/TLS.
+    Pix(PixArgs),
+}
+
+#[derive(Args)]
+struct PixArgs {
+    /// The hub's MLLP address.
+    #[arg(long, default_value = "127.0.0.1:2575")]
+    addr: std::net::SocketAddr,
+    /// Local ids fed first (one ITI-8 A04 each).
+    #[arg(long, default_value_t = 2000)]
+    patients: u64,
+    #[arg(long, default_value_t = 5000)]
+    queries: u64,
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Client certificate directory; default DIR/clients/demo-clinic.
+    #[arg(long)]
+    client_dir: Option<PathBuf>,
+    /// The facility of the client certificate (default: the demo clinic of `renkei init`).
+    #[arg(long)]
+    facility_oid: Option<String>,
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Append each phase's report as one JSON line to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -184,6 +213,7 @@ fn main() -> Result<()> {
             Command::Generate(a) => generate(&cli.data_dir, a).await,
             Command::Run(a) => run(&cli.data_dir, a).await,
             Command::Idle(a) => idle(&cli.data_dir, a).await,
+            Command::Pix(a) => pix(&cli.data_dir, a).await,
         }
     })
 }
@@ -333,6 +363,34 @@ async fn idle(dir: &std::path::Path, a: IdleArgs) -> Result<()> {
             .append(true)
             .open(path)?;
         writeln!(f, "{}", serde_json::to_string(&report)?)?;
+    }
+    Ok(())
+}
+
+async fn pix(dir: &std::path::Path, a: PixArgs) -> Result<()> {
+    let settings = hub::Settings::load(dir).context("reading the hub's configuration")?;
+    let plan = load::pix::PixPlan {
+        addr: a.addr,
+        client_dir: a
+            .client_dir
+            .clone()
+            .unwrap_or_else(|| dir.join(hub::init::DEMO_CLIENT_DIR)),
+        facility_oid: facility_oid(&settings, a.facility_oid.as_deref()),
+        patients: a.patients,
+        queries: a.queries,
+        concurrency: a.concurrency,
+        seed: a.seed,
+        server_pid: a.server_pid,
+    };
+    for report in load::pix::run(&plan).await? {
+        print!("{}", report.render());
+        if let Some(path) = &a.json {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            writeln!(f, "{}", serde_json::to_string(&report)?)?;
+        }
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! server's CPU and memory. Every run is bounded by a request count.
 
 pub mod idle;
+pub mod pix;
 pub mod server;
 pub mod stats;
 pub mod workload;
