@@ -37,10 +37,11 @@ say() { echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $*" | tee -a "$l
 
 if [ -z "${SKIP_BUILD:-}" ]; then
   say "build: renkei with auditing, renkei without (bench-no-audit), renkei-load"
-  (cd "$root" && cargo build --release -p hub --bin renkei) >>"$log" 2>&1
-  cp "$target/release/renkei" "$out/renkei-audit"
+  # The no-audit variant first, so target/release/renkei is left as shipped.
   (cd "$root" && cargo build --release -p hub --bin renkei --features bench-no-audit) >>"$log" 2>&1
   cp "$target/release/renkei" "$out/renkei-no-audit"
+  (cd "$root" && cargo build --release -p hub --bin renkei) >>"$log" 2>&1
+  cp "$target/release/renkei" "$out/renkei-audit"
   (cd "$root" && cargo build --release -p conformance --bin renkei-load) >>"$log" 2>&1
 fi
 load=$target/release/renkei-load
