@@ -103,10 +103,7 @@ impl Pix {
                 .map(|id| failed(caller, action, id, e))
                 .collect::<Vec<_>>();
             let events = if events.is_empty() {
-                vec![
-                    AuditEvent::new(transaction(caller.via, action), caller.requestor())
-                        .failed(audit::Outcome::MinorFailure, e.to_string()),
-                ]
+                vec![event(caller, action).failed(audit::Outcome::MinorFailure, e.to_string())]
             } else {
                 events
             };
@@ -118,9 +115,8 @@ impl Pix {
     /// Audits a feed message that could not even be read (wrong structure,
     /// unsupported trigger).
     pub async fn record_rejected_feed(&self, caller: &Caller, reason: &str) {
-        let event = AuditEvent::new(transaction(caller.via, Action::Create), caller.requestor())
-            .failed(audit::Outcome::MinorFailure, reason);
-        self.record_failure(vec![event]).await;
+        let rejected = event(caller, Action::Create).failed(audit::Outcome::MinorFailure, reason);
+        self.record_failure(vec![rejected]).await;
     }
 
     async fn checked_feed(&self, caller: &Caller, feed: Feed) -> Result<FeedOutcome, FeedError> {
@@ -155,11 +151,10 @@ impl Pix {
                     FeedKind::Update => Action::Update,
                 };
                 for id in &feed.identifiers {
-                    let event =
-                        AuditEvent::new(transaction(caller.via, action), caller.requestor())
-                            .with_patient(Some(id.to_cx()))
-                            .with_message_id(Some(feed.message_id.clone()));
-                    audit::append(conn, &source, &event)?;
+                    let record = event(&caller, action)
+                        .with_patient(Some(id.to_cx()))
+                        .with_message_id(Some(feed.message_id.clone()));
+                    audit::append(conn, &source, &record)?;
                 }
                 Ok(outcome)
             })
@@ -208,11 +203,10 @@ impl Pix {
                     (Action::Update, &merge.surviving),
                 ];
                 for (action, id) in events {
-                    let event =
-                        AuditEvent::new(transaction(caller.via, action), caller.requestor())
-                            .with_patient(Some(id.to_cx()))
-                            .with_message_id(Some(merge.message_id.clone()));
-                    audit::append(conn, &source, &event)?;
+                    let record = event(&caller, action)
+                        .with_patient(Some(id.to_cx()))
+                        .with_message_id(Some(merge.message_id.clone()));
+                    audit::append(conn, &source, &record)?;
                 }
                 Ok(outcome)
             })
@@ -233,9 +227,14 @@ fn failed(caller: &Caller, action: Action, id: &PatientIdentifier, e: &FeedError
     } else {
         audit::Outcome::MinorFailure
     };
-    AuditEvent::new(transaction(caller.via, action), caller.requestor())
+    event(caller, action)
         .with_patient(Some(id.to_cx()))
         .failed(outcome, e.to_string())
+}
+
+/// The feed's patient-record event for `caller` (ITI-8 or ITI-44 by channel).
+fn event(caller: &Caller, action: Action) -> AuditEvent {
+    AuditEvent::new(transaction(caller.via, action), caller.requestor())
 }
 
 /// The row of `id` if it is active; a retired id is an error.
