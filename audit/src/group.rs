@@ -4,6 +4,9 @@
 //! chain head and each waiting for its own commit. A caller is answered only
 //! once the transaction holding its records has committed.
 //!
+//! Each caller renders its own rows (the XML message) before queueing, so
+//! only the chaining and the insert run one batch at a time.
+//!
 //! No task of its own: a caller that finds no flush in progress becomes the
 //! leader and writes everything queued so far (in a spawned task, so a
 //! cancelled request cannot abandon the others); the rest wait for their
@@ -12,15 +15,14 @@
 
 use crate::event::{AuditEvent, AuditSource};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use store::{Store, StoreError};
+use store::{AuditRow, Store, StoreError};
 use tokio::sync::oneshot;
 
 /// Most records written in one transaction.
 const MAX_BATCH: usize = 256;
 
 struct Pending {
-    source: AuditSource,
-    events: Vec<AuditEvent>,
+    rows: Vec<AuditRow>,
     done: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -38,12 +40,12 @@ impl GroupCommit {
         source: &AuditSource,
         events: Vec<AuditEvent>,
     ) -> Result<(), StoreError> {
+        let rows = events
+            .iter()
+            .map(|event| crate::record::prepare(source, event))
+            .collect::<Result<Vec<_>, _>>()?;
         let (done, mut answer) = oneshot::channel();
-        self.queue().push(Pending {
-            source: source.clone(),
-            events,
-            done,
-        });
+        self.queue().push(Pending { rows, done });
         loop {
             let leader = tokio::select! {
                 biased;
@@ -70,7 +72,7 @@ impl GroupCommit {
             if records >= MAX_BATCH {
                 break;
             }
-            records += p.events.len();
+            records += p.rows.len();
             callers += 1;
         }
         queue.drain(..callers).collect()
@@ -86,10 +88,7 @@ fn abandoned() -> StoreError {
 }
 
 async fn flush(store: Store, batch: Vec<Pending>) {
-    let all: Vec<(AuditSource, Vec<AuditEvent>)> = batch
-        .iter()
-        .map(|p| (p.source.clone(), p.events.clone()))
-        .collect();
+    let all: Vec<AuditRow> = batch.iter().flat_map(|p| p.rows.iter().cloned()).collect();
     if write(&store, all).await.is_ok() {
         for p in batch {
             let _ = p.done.send(Ok(()));
@@ -97,22 +96,12 @@ async fn flush(store: Store, batch: Vec<Pending>) {
         return;
     }
     for p in batch {
-        let result = write(&store, vec![(p.source, p.events)]).await;
+        let result = write(&store, p.rows).await;
         let _ = p.done.send(result);
     }
 }
 
-async fn write(
-    store: &Store,
-    records: Vec<(AuditSource, Vec<AuditEvent>)>,
-) -> Result<(), StoreError> {
-    // Messages are rendered before the transaction takes the chain head.
-    let mut rows = Vec::new();
-    for (source, events) in &records {
-        for event in events {
-            rows.push(crate::record::prepare(source, event)?);
-        }
-    }
+async fn write(store: &Store, rows: Vec<AuditRow>) -> Result<(), StoreError> {
     store
         .write(move |conn| crate::record::chain_rows(conn, rows).map(drop))
         .await

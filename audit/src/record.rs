@@ -59,17 +59,20 @@ pub(crate) fn prepare(source: &AuditSource, event: &AuditEvent) -> Result<AuditR
 
 /// Links prepared rows onto the chain head, in order, under one lock of the
 /// head; returns the last seq.
-pub(crate) fn chain_rows(conn: &mut AnyConnection, rows: Vec<AuditRow>) -> Result<i64, StoreError> {
+pub(crate) fn chain_rows(
+    conn: &mut AnyConnection,
+    mut rows: Vec<AuditRow>,
+) -> Result<i64, StoreError> {
     let head = store::lock_audit_head(conn)?;
     let (mut seq, mut prev_hash) = (head.last_seq, head.last_hash);
-    for mut row in rows {
+    for row in &mut rows {
         seq += 1;
         row.seq = seq;
-        row.prev_hash = prev_hash;
-        row.hash = chain::row_hash(&row.prev_hash, &row);
-        store::append_audit_row(conn, &row)?;
-        prev_hash = row.hash;
+        row.prev_hash = std::mem::take(&mut prev_hash);
+        row.hash = chain::row_hash(&row.prev_hash, row);
+        prev_hash.clone_from(&row.hash);
     }
+    store::append_audit_rows(conn, &rows)?;
     Ok(seq)
 }
 

@@ -8,6 +8,7 @@ use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// One connection type for both backends; query code is written once against it.
 ///
@@ -37,12 +38,22 @@ const MIGRATION_ATTEMPTS: u32 = 3;
 
 /// Run on every new SQLite connection. `busy_timeout` comes first so the
 /// journal-mode switch waits for other connections; `case_sensitive_like`
-/// makes LIKE behave as on PostgreSQL.
+/// makes LIKE behave as on PostgreSQL; checkpoints are the background
+/// task's job ([`crate::checkpoint`]), commits only checkpoint past its
+/// backstop ([`crate::checkpoint::BACKSTOP_PAGES`]).
 const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000;\
     PRAGMA foreign_keys = ON;\
     PRAGMA journal_mode = WAL;\
     PRAGMA synchronous = NORMAL;\
     PRAGMA case_sensitive_like = ON;";
+
+/// Run once more on the connections of the SQLite read pool: writes fail, as
+/// in PostgreSQL's READ ONLY transactions. Set once per connection and never
+/// toggled, because changing a flag pragma expires every prepared statement
+/// of the connection (SQLite's OP_Expire): toggling it around each read
+/// transaction made SQLite re-parse every statement, a fifth of the hub's
+/// CPU in the ITI-18 profile (BENCHMARKS.md "Profiles").
+const SQLITE_READ_ONLY: &str = "PRAGMA query_only = ON;";
 
 /// A parsed database URL.
 #[derive(Clone)]
@@ -96,16 +107,33 @@ impl Target {
         }
     }
 
-    /// Opens one connection of the chosen backend and prepares it.
-    pub(crate) fn establish(&self) -> Result<AnyConnection, StoreError> {
+    /// Opens one connection of the chosen backend and prepares it; a
+    /// `read_only` SQLite connection refuses writes.
+    pub(crate) fn establish(&self, read_only: bool) -> Result<AnyConnection, StoreError> {
         match self {
             Target::Postgres(url) => Ok(AnyConnection::Postgresql(PgConnection::establish(url)?)),
-            Target::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(&path_str(path)?)?;
-                conn.batch_execute(SQLITE_SETUP)?;
+            Target::Sqlite(_) => {
+                let mut conn = self.establish_sqlite()?;
+                if read_only {
+                    conn.batch_execute(SQLITE_READ_ONLY)?;
+                }
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
+    }
+
+    /// A SQLite connection with [`SQLITE_SETUP`] applied.
+    pub(crate) fn establish_sqlite(&self) -> Result<SqliteConnection, StoreError> {
+        let Target::Sqlite(path) = self else {
+            return Err(StoreError::Config("not a SQLite database".into()));
+        };
+        let mut conn = SqliteConnection::establish(&path_str(path)?)?;
+        conn.batch_execute(SQLITE_SETUP)?;
+        conn.batch_execute(&format!(
+            "PRAGMA wal_autocheckpoint = {};",
+            crate::checkpoint::BACKSTOP_PAGES
+        ))?;
+        Ok(conn)
     }
 
     /// Applies pending migrations of the matching set. Blocking.
@@ -127,7 +155,7 @@ impl Target {
     }
 
     fn migrate_once(&self) -> Result<(), StoreError> {
-        let mut conn = self.establish()?;
+        let mut conn = self.establish(false)?;
         let applied = match &mut conn {
             AnyConnection::Postgresql(c) => c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -153,11 +181,18 @@ fn path_str(path: &Path) -> Result<String, StoreError> {
 /// A pooled connection: deadpool-diesel's blocking wrapper (`interact`).
 pub(crate) type PooledConnection = deadpool_diesel::Connection<AnyConnection>;
 
+/// A pooled connection used within this long needs no ping before reuse: a
+/// busy pool pays no extra round trip per checkout, while one idle longer
+/// (e.g. across a PostgreSQL restart) is checked and replaced if dead.
+const TRUSTED_IDLE: Duration = Duration::from_secs(2);
+
 /// Creates connections of the backend the URL named. Unlike the derive's
 /// `establish`, a PostgreSQL outage reports PostgreSQL's own error.
 #[derive(Debug)]
 pub(crate) struct ConnectionManager {
     pub(crate) target: Target,
+    /// SQLite: the connections refuse writes (the read pool).
+    pub(crate) read_only: bool,
 }
 
 impl managed::Manager for ConnectionManager {
@@ -166,12 +201,26 @@ impl managed::Manager for ConnectionManager {
 
     async fn create(&self) -> Result<PooledConnection, StoreError> {
         let target = self.target.clone();
-        PooledConnection::new(Runtime::Tokio1, move || target.establish()).await
+        let read_only = self.read_only;
+        PooledConnection::new(Runtime::Tokio1, move || target.establish(read_only)).await
     }
 
-    async fn recycle(&self, obj: &mut PooledConnection, _: &Metrics) -> RecycleResult<StoreError> {
+    async fn recycle(&self, obj: &mut PooledConnection, m: &Metrics) -> RecycleResult<StoreError> {
         if obj.is_mutex_poisoned() {
             return Err(RecycleError::message("connection mutex poisoned"));
+        }
+        if m.last_used() < TRUSTED_IDLE {
+            // Hot path: no blocking-pool hop. The connection is idle, so
+            // the lock is free; only the transaction state is checked.
+            let mut guard = obj
+                .try_lock()
+                .map_err(|_| RecycleError::message("connection busy or poisoned"))?;
+            let conn: &mut AnyConnection = &mut guard;
+            return if <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn) {
+                Err(RecycleError::message("connection left in a transaction"))
+            } else {
+                Ok(())
+            };
         }
         obj.interact(|conn| {
             // A connection left inside a transaction must never be reused.

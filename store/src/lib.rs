@@ -13,6 +13,7 @@
 //! 14-digit text ([`dtm_key`]).
 
 mod blob;
+mod checkpoint;
 mod connection;
 mod error;
 mod models;
@@ -53,24 +54,33 @@ const POOL_WAIT: Duration = Duration::from_secs(30);
 /// How long opening one new connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// The hub's database: a pool of connections of one backend.
+/// The hub's database: pools of connections of one backend.
 ///
-/// Cheap to clone (the pool is shared).
+/// Cheap to clone (the pools are shared).
 #[derive(Clone)]
 pub struct Store {
+    /// Write transactions ([`Store::write`]); on PostgreSQL reads too.
     pool: Pool,
+    /// Read transactions ([`Store::read`]). SQLite: connections that refuse
+    /// writes, so a read transaction cannot write without toggling a pragma
+    /// per transaction. PostgreSQL: the same pool as `pool` (READ ONLY is
+    /// part of BEGIN there).
+    reads: Pool,
     backend: Backend,
+    /// Held by every clone; the SQLite checkpointer stops once all are gone.
+    _alive: Arc<()>,
     /// Per-database state of the crates above ([`Store::extension`]).
     extensions: Arc<Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.pool.status();
+        let (writes, reads) = (self.pool.status(), self.reads.status());
         f.debug_struct("Store")
             .field("backend", &self.backend)
-            .field("pool_size", &status.size)
-            .field("pool_max_size", &status.max_size)
+            .field("pool_size", &writes.size)
+            .field("pool_max_size", &writes.max_size)
+            .field("read_pool_size", &reads.size)
             .finish()
     }
 }
@@ -80,7 +90,10 @@ impl Store {
     ///
     /// `postgres://` / `postgresql://` URLs select PostgreSQL; `sqlite://PATH`
     /// or a plain path selects SQLite (the file and its directory are created).
-    /// `pool_size` is the most connections kept open (at least 1).
+    /// `pool_size` is the most connections kept open (at least 1); SQLite
+    /// keeps up to that many for reads and one writer (SQLite has one
+    /// writer at a time: waiting writers queue here, in order, instead of
+    /// polling the file lock in SQLite's busy handler).
     pub async fn open(database_url: &str, pool_size: usize) -> Result<Store, StoreError> {
         let target = Target::parse(database_url)?;
         if let Target::Sqlite(path) = &target
@@ -93,16 +106,25 @@ impl Store {
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
         let backend = target.backend();
-        let pool = Pool::builder(ConnectionManager { target })
-            .max_size(pool_size.max(1))
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(POOL_WAIT))
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .recycle_timeout(Some(CONNECT_TIMEOUT))
-            .build()
-            .map_err(|e| StoreError::Config(e.to_string()))?;
+        let pool_size = pool_size.max(1);
+        let (pool, reads) = match backend {
+            Backend::Postgres => {
+                let pool = build_pool(target.clone(), false, pool_size)?;
+                (pool.clone(), pool)
+            }
+            Backend::Sqlite => (
+                build_pool(target.clone(), false, 1)?,
+                build_pool(target.clone(), true, pool_size)?,
+            ),
+        };
+        let alive = Arc::new(());
+        if backend == Backend::Sqlite {
+            checkpoint::spawn(target, Arc::downgrade(&alive));
+        }
         Ok(Store {
             pool,
+            reads,
+            _alive: alive,
             backend,
             extensions: Arc::default(),
         })
@@ -137,7 +159,7 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.interact(move |conn| in_transaction(conn, Mode::Read, f))
+        self.interact(&self.reads, move |conn| in_transaction(conn, Mode::Read, f))
             .await
     }
 
@@ -156,7 +178,7 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.interact(move |conn| in_transaction(conn, Mode::Write, f))
+        self.interact(&self.pool, move |conn| in_transaction(conn, Mode::Write, f))
             .await
     }
 
@@ -170,13 +192,13 @@ impl Store {
         .await
     }
 
-    async fn interact<T, E, F>(&self, f: F) -> Result<T, E>
+    async fn interact<T, E, F>(&self, pool: &Pool, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let conn = self.connection().await?;
+        let conn = connection(pool).await?;
         match conn.interact(f).await {
             Ok(result) => result,
             Err(InteractError::Panic(_)) => {
@@ -187,14 +209,27 @@ impl Store {
             }
         }
     }
+}
 
-    async fn connection(&self) -> Result<deadpool::managed::Object<ConnectionManager>, StoreError> {
-        self.pool.get().await.map_err(|e| match e {
-            PoolError::Backend(e) => e,
-            PoolError::Timeout(_) => {
-                StoreError::Pool("timed out waiting for a database connection".into())
-            }
-            other => StoreError::Pool(other.to_string()),
-        })
-    }
+fn build_pool(target: Target, read_only: bool, size: usize) -> Result<Pool, StoreError> {
+    Pool::builder(ConnectionManager { target, read_only })
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| StoreError::Config(e.to_string()))
+}
+
+async fn connection(
+    pool: &Pool,
+) -> Result<deadpool::managed::Object<ConnectionManager>, StoreError> {
+    pool.get().await.map_err(|e| match e {
+        PoolError::Backend(e) => e,
+        PoolError::Timeout(_) => {
+            StoreError::Pool("timed out waiting for a database connection".into())
+        }
+        other => StoreError::Pool(other.to_string()),
+    })
 }

@@ -5,7 +5,7 @@
 use crate::AnyConnection;
 use crate::error::{self, StoreError};
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use std::time::Duration;
 
 /// Attempts to start a transaction while the database is busy.
@@ -21,34 +21,14 @@ pub(crate) enum Mode {
 }
 
 /// Runs `f` in a transaction: commit on `Ok`, rollback on `Err`. A panic
-/// poisons the pooled connection, which is then discarded (the server rolls back).
+/// poisons the pooled connection, which is then discarded (the server rolls
+/// back). SQLite reads run on connections that refuse writes (the read pool).
 pub(crate) fn in_transaction<T, E, F>(conn: &mut AnyConnection, mode: Mode, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<StoreError>,
 {
-    let read_only_sqlite = mode == Mode::Read && matches!(conn, AnyConnection::Sqlite(_));
-    if read_only_sqlite {
-        // Same refusal of writes as PostgreSQL's READ ONLY.
-        set_query_only(conn, true)?;
-    }
-    let result = run(conn, mode, f);
-    if read_only_sqlite {
-        set_query_only(conn, false)?;
-    }
-    result
-}
-
-fn set_query_only<E: From<StoreError>>(conn: &mut AnyConnection, on: bool) -> Result<(), E> {
-    if let AnyConnection::Sqlite(c) = conn {
-        let sql = if on {
-            "PRAGMA query_only = ON"
-        } else {
-            "PRAGMA query_only = OFF"
-        };
-        c.batch_execute(sql).map_err(StoreError::from)?;
-    }
-    Ok(())
+    run(conn, mode, f)
 }
 
 fn run<T, E, F>(conn: &mut AnyConnection, mode: Mode, f: F) -> Result<T, E>

@@ -38,16 +38,22 @@ pub fn audit_head(conn: &mut AnyConnection) -> Result<AuditHeadRow, StoreError> 
         .first(conn)?)
 }
 
-/// Inserts the next row and moves the head to it. The caller holds the head
-/// lock ([`lock_audit_head`]) and computed `row.seq` and `row.hash` from it.
-pub fn append_audit_row(conn: &mut AnyConnection, row: &AuditRow) -> Result<(), StoreError> {
-    diesel::insert_into(audit_log::table)
-        .values(row)
-        .execute(conn)?;
+/// Inserts the next rows, in order, and moves the head to the last. The
+/// caller holds the head lock ([`lock_audit_head`]) and computed each row's
+/// `seq` and `hash` from it.
+pub fn append_audit_rows(conn: &mut AnyConnection, rows: &[AuditRow]) -> Result<(), StoreError> {
+    let Some(last) = rows.last() else {
+        return Ok(());
+    };
+    for row in rows {
+        diesel::insert_into(audit_log::table)
+            .values(row)
+            .execute(conn)?;
+    }
     diesel::update(audit_head::table.find(HEAD_ID))
         .set((
-            audit_head::last_seq.eq(row.seq),
-            audit_head::last_hash.eq(&row.hash),
+            audit_head::last_seq.eq(last.seq),
+            audit_head::last_hash.eq(&last.hash),
         ))
         .execute(conn)?;
     Ok(())

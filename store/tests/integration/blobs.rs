@@ -120,3 +120,32 @@ async fn keys_are_validated() {
         Err(store::StoreError::BlobKey { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_local_file_shorter_than_recorded_is_an_error_not_a_short_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::local(&dir.path().join("blobs")).unwrap();
+    let key = BlobStore::new_key();
+    let data = payload();
+    write_in_chunks(&blobs, &key, &data[..1024 * 1024]).await;
+    let (size, stream) = blobs.get_sized(&key).await.unwrap();
+    assert_eq!(size, 1024 * 1024);
+    // Cut the file on disk after its size was read.
+    let file = std::fs::read_dir(dir.path().join("blobs/documents"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(300 * 1024)
+        .unwrap();
+    let read: Result<Vec<Bytes>, _> = stream.try_collect().await;
+    assert!(
+        read.is_err(),
+        "a truncated document must not stream as complete"
+    );
+}

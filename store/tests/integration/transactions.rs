@@ -194,3 +194,38 @@ async fn read_sees_one_snapshot() {
     assert!(!after, "a read transaction keeps its snapshot");
     assert!(exists(&store, "P1").await);
 }
+
+/// SQLite: committed pages reach the database file without any commit
+/// checkpointing (the background checkpointer), long before the
+/// connections' own backstop of 25,000 WAL pages.
+#[tokio::test]
+async fn sqlite_wal_is_checkpointed_in_the_background() {
+    let (store, db) = fresh_store().await;
+    if store.backend() != store::Backend::Sqlite {
+        return;
+    }
+    let path = std::path::PathBuf::from(db.url().trim_start_matches("sqlite://"));
+    let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    for batch in 0..20 {
+        store
+            .write(move |conn| {
+                for i in 0..50 {
+                    let id = format!("P{batch:02}{i:03}-{}", "x".repeat(400));
+                    store::add_patient(conn, &id)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() <= before + 200 * 1024 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        size() > before + 200 * 1024,
+        "the database file stayed at {} bytes (was {before}): nothing was checkpointed",
+        size()
+    );
+}
