@@ -8,7 +8,9 @@
 #
 # TX is a `renkei-load run --tx` value (find, get, iti41, iti42, iti43).
 # Env: PATIENTS, DOCS (corpus, default 200 x 10), REQUESTS (default 3000),
-# CONCURRENCY (4), DOC_BYTES (10240), FREQ (perf samples/s, 999).
+# CONCURRENCY (4), DOC_BYTES (10240), FREQ (perf samples/s, 999); PERF=0
+# runs the same load without perf (for figures: perf slows the hub) and
+# appends renkei-load's JSON line to OUT_DIR/results.jsonl.
 # Needs renkei and renkei-load built (`cargo build --release -p hub -p
 # conformance`) and perf (Debian linux-perf). Results: OUT_DIR/perf.data,
 # OUT_DIR/flat.txt, OUT_DIR/callers.txt.
@@ -26,7 +28,10 @@ conc=${CONCURRENCY:-4}
 bytes=${DOC_BYTES:-10240}
 freq=${FREQ:-999}
 port=${PORT:-38643} ops=${OPS_PORT:-39664} mllp=${MLLP_PORT:-32775}
-command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
+use_perf=${PERF:-1}
+if [ "$use_perf" != 0 ]; then
+  command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
+fi
 rm -rf "$out"; mkdir -p "$out"
 data=$out/data
 say() { echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $*"; }
@@ -48,7 +53,7 @@ say "corpus: $patients patients x $docs documents ($backend)"
 "$target/renkei" --data-dir "$data" serve --listen "127.0.0.1:$port" \
   --ops-listen "127.0.0.1:$ops" --mllp-listen "127.0.0.1:$mllp" > "$out/hub.log" 2>&1 &
 hub=$!
-trap 'kill $hub 2>/dev/null || true' EXIT
+trap 'kill -INT $hub 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$ops/health" > /dev/null 2>&1 && break
   sleep 0.2
@@ -57,6 +62,12 @@ common=(--data-dir "$data" run --url "https://127.0.0.1:$port" --patients "$pati
   --tx "$tx" --concurrency "$conc" --doc-bytes "$bytes" --server-pid "$hub")
 say "warm-up"
 "$target/renkei-load" "${common[@]}" --requests 200 --warmup 0 --prepare 20 > /dev/null 2>&1
+if [ "$use_perf" = 0 ]; then
+  say "measuring $tx: $requests requests, c=$conc (no perf)"
+  "$target/renkei-load" "${common[@]}" --requests "$requests" --warmup 0 --prepare 20 \
+    --json "$out/results.jsonl" --label "$backend/$tx/c$conc/$bytes" 2>&1 | grep -v INFO | tee "$out/load.txt"
+  exit 0
+fi
 say "profiling $tx: $requests requests, c=$conc"
 perf record -F "$freq" -e cpu-clock --call-graph dwarf,32768 -p "$hub" -o "$out/perf.data" \
   > "$out/perf-record.log" 2>&1 &

@@ -1,6 +1,6 @@
 //! Associations between registry objects (HasMember, RPLC, APND, XFRM, ...).
 
-use super::{IN_LIST_CHUNK, per_backend};
+use super::{IN_LIST_CHUNK, one_of, per_backend};
 use crate::error::StoreError;
 use crate::models::{AssociationRow, NewAssociation};
 use crate::schema::associations;
@@ -31,12 +31,10 @@ pub fn associations_by_ids(
 ) -> Result<Vec<AssociationRow>, StoreError> {
     let mut out = Vec::new();
     for chunk in ids.chunks(IN_LIST_CHUNK) {
-        out.extend(
-            associations::table
-                .filter(associations::id.eq_any(chunk))
-                .select(AssociationRow::as_select())
-                .load(conn)?,
-        );
+        let q = associations::table
+            .select(AssociationRow::as_select())
+            .into_boxed::<Db>();
+        out.extend(one_of!(q, associations::id, chunk).load(conn)?);
     }
     sort(&mut out);
     Ok(out)

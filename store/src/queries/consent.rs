@@ -1,6 +1,6 @@
 //! Consent grants and emergency accesses, by patient.
 
-use super::IN_LIST_CHUNK;
+use super::{IN_LIST_CHUNK, one_of};
 use crate::AnyConnection;
 use crate::error::StoreError;
 use crate::models_consent::{ConsentGrantRow, EmergencyAccessRow};
@@ -30,11 +30,14 @@ pub fn consent_grants_of(
 ) -> Result<Vec<ConsentGrantRow>, StoreError> {
     let mut out = Vec::new();
     for chunk in patient_ids.chunks(IN_LIST_CHUNK) {
-        let mut q = consent_grants::table
-            .filter(consent_grants::patient_id.eq_any(chunk))
-            .into_boxed();
+        let q = consent_grants::table.into_boxed();
+        let mut q = one_of!(q, consent_grants::patient_id, chunk);
         if let Some(f) = facility_oid {
-            q = q.filter(consent_grants::facility_oid.eq_any([f, "*"]));
+            q = q.filter(
+                consent_grants::facility_oid
+                    .eq(f)
+                    .or(consent_grants::facility_oid.eq("*")),
+            );
         }
         out.extend(
             q.order((consent_grants::given_at, consent_grants::id))
@@ -121,9 +124,8 @@ pub fn emergency_accesses_of(
 ) -> Result<Vec<EmergencyAccessRow>, StoreError> {
     let mut out = Vec::new();
     for chunk in patient_ids.chunks(IN_LIST_CHUNK) {
-        let mut q = emergency_accesses::table
-            .filter(emergency_accesses::patient_id.eq_any(chunk))
-            .into_boxed();
+        let q = emergency_accesses::table.into_boxed();
+        let mut q = one_of!(q, emergency_accesses::patient_id, chunk);
         if let Some(f) = facility_oid {
             q = q.filter(emergency_accesses::facility_oid.eq(f));
         }

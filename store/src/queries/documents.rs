@@ -1,10 +1,10 @@
 //! The repository's stored documents (the bytes are in the blob store).
 
-use super::IN_LIST_CHUNK;
-use crate::AnyConnection;
+use super::{IN_LIST_CHUNK, one_of};
 use crate::error::StoreError;
 use crate::models::{DocumentRow, NewDocument};
 use crate::schema::documents;
+use crate::{AnyConnection, Db};
 use diesel::prelude::*;
 
 /// Records a stored document. A second row for the same
@@ -37,14 +37,12 @@ pub fn documents_by_unique_ids(
 ) -> Result<Vec<DocumentRow>, StoreError> {
     let mut out = Vec::new();
     for chunk in unique_ids.chunks(IN_LIST_CHUNK) {
-        out.extend(
-            documents::table
-                .filter(documents::repository_unique_id.eq(repository_unique_id))
-                .filter(documents::unique_id.eq_any(chunk))
-                .order(documents::unique_id)
-                .select(DocumentRow::as_select())
-                .load(conn)?,
-        );
+        let q = documents::table
+            .filter(documents::repository_unique_id.eq(repository_unique_id))
+            .order(documents::unique_id)
+            .select(DocumentRow::as_select())
+            .into_boxed::<Db>();
+        out.extend(one_of!(q, documents::unique_id, chunk).load(conn)?);
     }
     Ok(out)
 }

@@ -1,6 +1,6 @@
 //! Registry objects (DocumentEntry, SubmissionSet, Folder) and their codes by id.
 
-use super::{IN_LIST_CHUNK, dtm_key};
+use super::{IN_LIST_CHUNK, dtm_key, one_of};
 use crate::error::StoreError;
 use crate::models::{
     KIND_FOLDER, NewObjectCode, NewRegistryObject, ObjectCodeRow, RegistryObjectRow,
@@ -80,12 +80,10 @@ pub fn objects_by_ids(
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
     let mut out = Vec::new();
     for chunk in ids.chunks(IN_LIST_CHUNK) {
-        out.extend(
-            registry_objects::table
-                .filter(registry_objects::id.eq_any(chunk))
-                .select(RegistryObjectRow::as_select())
-                .load(conn)?,
-        );
+        let q = registry_objects::table
+            .select(RegistryObjectRow::as_select())
+            .into_boxed::<Db>();
+        out.extend(one_of!(q, registry_objects::id, chunk).load(conn)?);
     }
     sort_by_registration(&mut out);
     Ok(out)
@@ -99,10 +97,10 @@ pub fn objects_by_unique_ids(
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
     let mut out = Vec::new();
     for chunk in unique_ids.chunks(IN_LIST_CHUNK) {
-        let mut q = registry_objects::table
-            .filter(registry_objects::unique_id.eq_any(chunk))
+        let q = registry_objects::table
             .select(RegistryObjectRow::as_select())
             .into_boxed::<Db>();
+        let mut q = one_of!(q, registry_objects::unique_id, chunk);
         if let Some(kind) = kind {
             q = q.filter(registry_objects::kind.eq(kind));
         }
