@@ -19,6 +19,7 @@ port=${PORT:-38443}
 nginx_port=${NGINX_PORT:-38444}
 command -v nginx >/dev/null || { echo "nginx is not installed (apt-get install nginx-light)" >&2; exit 1; }
 rm -rf "$out"; mkdir -p "$out/www" "$out/nginx"
+out=$(cd "$out" && pwd)  # nginx.conf needs absolute paths
 data=$out/data
 json=$out/results.jsonl
 say() { echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $*"; }
