@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub max_envelope_bytes: usize,
     /// Stored query result limit; more matches give XDSTooManyResults.
     pub max_query_results: usize,
+    /// Database connections: PostgreSQL's pool; SQLite's read pool (SQLite
+    /// writes always go through one connection, see `store::Store::open`).
     pub database_pool_size: usize,
     /// Who may use which transactions, who may submit for whom.
     pub policy: crate::policy::PolicyFile,
