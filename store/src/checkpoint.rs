@@ -33,10 +33,12 @@ struct CheckpointResult {
 }
 
 /// Starts the checkpointer of a SQLite database; it ends once `alive` (the
-/// stores' shared token) is gone.
+/// stores' shared token) is gone. A failure is logged once, not on every
+/// tick, until a checkpoint succeeds again.
 pub(crate) fn spawn(target: Target, alive: Weak<()>) {
     tokio::spawn(async move {
         let mut conn = None;
+        let mut failing = false;
         let mut tick = tokio::time::interval(INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -46,49 +48,49 @@ pub(crate) fn spawn(target: Target, alive: Weak<()>) {
             }
             let target = target.clone();
             let taken = conn.take();
-            let done = tokio::task::spawn_blocking(move || checkpoint(&target, taken)).await;
-            conn = match done {
-                Ok(kept) => kept,
-                Err(e) => {
-                    tracing::warn!(error = %e, "WAL checkpoint task failed");
-                    None
+            let done = tokio::task::spawn_blocking(move || checkpoint(&target, taken))
+                .await
+                .map_err(|e| format!("the checkpoint task failed: {e}"))
+                .and_then(|r| r);
+            match done {
+                Ok(kept) => {
+                    if failing {
+                        tracing::info!("WAL checkpoints work again");
+                    }
+                    failing = false;
+                    conn = Some(kept);
                 }
-            };
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; retrying every {INTERVAL:?}");
+                    }
+                    failing = true;
+                }
+            }
         }
     });
 }
 
-/// One PASSIVE checkpoint; returns the connection to reuse (none after an error).
+/// One PASSIVE checkpoint on `conn` (or a new connection); returns the
+/// connection to reuse. After an error the next tick opens a fresh one.
 fn checkpoint(
     target: &Target,
     conn: Option<diesel::SqliteConnection>,
-) -> Option<diesel::SqliteConnection> {
+) -> Result<diesel::SqliteConnection, String> {
     let mut conn = match conn {
         Some(c) => c,
-        None => match target.establish_sqlite() {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "WAL checkpointer could not open the database");
-                return None;
-            }
-        },
+        None => target
+            .establish_sqlite()
+            .map_err(|e| format!("could not open the database: {e}"))?,
     };
-    match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+    let r = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
         .get_result::<CheckpointResult>(&mut conn)
-    {
-        Ok(r) => {
-            tracing::trace!(
-                busy = r.busy,
-                wal_pages = r.log,
-                checkpointed = r.checkpointed,
-                "WAL checkpoint"
-            );
-            Some(conn)
-        }
-        Err(e) => {
-            // A fresh connection next time.
-            tracing::warn!(error = %e, "WAL checkpoint failed");
-            None
-        }
-    }
+        .map_err(|e| e.to_string())?;
+    tracing::trace!(
+        busy = r.busy,
+        wal_pages = r.log,
+        checkpointed = r.checkpointed,
+        "WAL checkpoint"
+    );
+    Ok(conn)
 }
