@@ -215,20 +215,10 @@ impl managed::Manager for ConnectionManager {
             let mut guard = obj
                 .try_lock()
                 .map_err(|_| RecycleError::message("connection busy or poisoned"))?;
-            let conn: &mut AnyConnection = &mut guard;
-            return if <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn) {
-                Err(RecycleError::message("connection left in a transaction"))
-            } else {
-                Ok(())
-            };
+            return not_in_transaction(&mut guard);
         }
         obj.interact(|conn| {
-            // A connection left inside a transaction must never be reused.
-            if <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(
-                conn,
-            ) {
-                return Err(RecycleError::message("connection left in a transaction"));
-            }
+            not_in_transaction(conn)?;
             diesel::sql_query("SELECT 1")
                 .execute(conn)
                 .map(|_| ())
@@ -237,6 +227,14 @@ impl managed::Manager for ConnectionManager {
         .await
         .map_err(|e| RecycleError::message(format!("recycle check failed: {e}")))?
     }
+}
+
+/// A connection left inside a transaction must never be reused.
+fn not_in_transaction(conn: &mut AnyConnection) -> RecycleResult<StoreError> {
+    if <AnyConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn) {
+        return Err(RecycleError::message("connection left in a transaction"));
+    }
+    Ok(())
 }
 
 pub(crate) type Pool = managed::Pool<ConnectionManager>;

@@ -28,14 +28,6 @@ where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<StoreError>,
 {
-    run(conn, mode, f)
-}
-
-fn run<T, E, F>(conn: &mut AnyConnection, mode: Mode, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
-    E: From<StoreError>,
-{
     begin(conn, mode).map_err(StoreError::from)?;
     match f(conn) {
         Ok(value) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
