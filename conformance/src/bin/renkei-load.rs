@@ -127,6 +127,10 @@ struct GenerateArgs {
     /// Submissions per transaction (straight into the store).
     #[arg(long, default_value_t = 500)]
     batch: usize,
+    /// Transactions committing at once (straight into the store; SQLite
+    /// takes them in turn).
+    #[arg(long, default_value_t = 2)]
+    writers: usize,
     /// Submit through ITI-41 to a running hub instead of writing the store.
     #[arg(long)]
     via_hub: bool,
@@ -246,7 +250,7 @@ async fn generate(dir: &std::path::Path, a: GenerateArgs) -> Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| settings.database_url.clone());
-    let store = store::Store::open(&url, 2)
+    let store = store::Store::open(&url, a.writers.max(2))
         .await
         .context("opening the store")?;
     let region = region(&settings);
@@ -281,6 +285,7 @@ async fn generate(dir: &std::path::Path, a: GenerateArgs) -> Result<()> {
             first_patient: a.first_patient,
             patients: a.patients,
             batch: a.batch,
+            writers: a.writers,
         };
         generator::direct::generate(&store, &region, &shape, &opts, &bar).await?
     };

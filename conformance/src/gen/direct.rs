@@ -18,6 +18,10 @@ pub struct DirectOptions {
     pub patients: u64,
     /// Submissions committed per transaction.
     pub batch: usize,
+    /// Transactions in flight at once. PostgreSQL commits them in parallel
+    /// (one generator thread cannot keep its server busy over round trips);
+    /// SQLite's single writer takes them in turn.
+    pub writers: usize,
 }
 
 /// One transaction's work: patients to add and submissions to register.
@@ -104,8 +108,8 @@ async fn commit(store: &Store, b: Batch) -> Result<u64, GenError> {
     Ok(entries)
 }
 
-/// Generates the corpus into `store`. The next batch is built while the
-/// previous one commits.
+/// Generates the corpus into `store`. The next batches are built while
+/// up to [`DirectOptions::writers`] earlier ones commit.
 pub async fn generate(
     store: &Store,
     region: &Region,
@@ -125,10 +129,14 @@ pub async fn generate(
         patients: opts.patients,
         ..GenSummary::default()
     };
-    let mut in_flight: Option<tokio::task::JoinHandle<Result<u64, GenError>>> = None;
+    let mut in_flight = std::collections::VecDeque::new();
     loop {
         let next = batches.next_batch()?;
-        if let Some(h) = in_flight.take() {
+        while in_flight.len() >= opts.writers.max(1) || (next.is_none() && !in_flight.is_empty()) {
+            let Some(h) = in_flight.pop_front() else {
+                break;
+            };
+            let h: tokio::task::JoinHandle<Result<u64, GenError>> = h;
             let entries = h.await.map_err(|e| GenError::Hub(e.to_string()))??;
             progress.inc(entries);
         }
@@ -136,7 +144,7 @@ pub async fn generate(
         summary.submissions += b.submissions.len() as u64;
         summary.document_entries += b.entries;
         let s = store.clone();
-        in_flight = Some(tokio::spawn(async move { commit(&s, b).await }));
+        in_flight.push_back(tokio::spawn(async move { commit(&s, b).await }));
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
