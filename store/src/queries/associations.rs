@@ -34,7 +34,7 @@ pub fn associations_by_ids(
         let q = associations::table
             .select(AssociationRow::as_select())
             .into_boxed::<Db>();
-        out.extend(one_of!(q, associations::id, chunk).load(conn)?);
+        out.extend(one_of!(conn, q, associations::id, chunk)?.load(conn)?);
     }
     sort(&mut out);
     Ok(out)
@@ -116,11 +116,11 @@ fn by_end(
             .select(AssociationRow::as_select())
             .into_boxed::<Db>();
         q = match end {
-            End::Source => q.filter(associations::source_id.eq_any(chunk)),
-            End::Target => q.filter(associations::target_id.eq_any(chunk)),
+            End::Source => one_of!(conn, q, associations::source_id, chunk)?,
+            End::Target => one_of!(conn, q, associations::target_id, chunk)?,
         };
         if let Some(types) = types {
-            q = q.filter(associations::association_type.eq_any(types));
+            q = one_of!(conn, q, associations::association_type, types)?;
         }
         out.extend(q.load(conn)?);
     }

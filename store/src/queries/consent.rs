@@ -31,7 +31,7 @@ pub fn consent_grants_of(
     let mut out = Vec::new();
     for chunk in patient_ids.chunks(IN_LIST_CHUNK) {
         let q = consent_grants::table.into_boxed();
-        let mut q = one_of!(q, consent_grants::patient_id, chunk);
+        let mut q = one_of!(conn, q, consent_grants::patient_id, chunk)?;
         if let Some(f) = facility_oid {
             q = q.filter(
                 consent_grants::facility_oid
@@ -125,7 +125,7 @@ pub fn emergency_accesses_of(
     let mut out = Vec::new();
     for chunk in patient_ids.chunks(IN_LIST_CHUNK) {
         let q = emergency_accesses::table.into_boxed();
-        let mut q = one_of!(q, emergency_accesses::patient_id, chunk);
+        let mut q = one_of!(conn, q, emergency_accesses::patient_id, chunk)?;
         if let Some(f) = facility_oid {
             q = q.filter(emergency_accesses::facility_oid.eq(f));
         }
@@ -153,14 +153,13 @@ pub fn objects_with_codes(
         return Ok(out);
     }
     for chunk in object_ids.chunks(IN_LIST_CHUNK) {
-        out.extend(
-            object_codes::table
-                .filter(object_codes::object_id.eq_any(chunk))
-                .filter(object_codes::kind.eq(kind))
-                .filter(object_codes::value.eq_any(values))
-                .select((object_codes::object_id, object_codes::value))
-                .load::<(String, String)>(conn)?,
-        );
+        let q = object_codes::table
+            .filter(object_codes::kind.eq(kind))
+            .select((object_codes::object_id, object_codes::value))
+            .into_boxed::<crate::Db>();
+        let q = one_of!(conn, q, object_codes::object_id, chunk)?;
+        let q = one_of!(conn, q, object_codes::value, values)?;
+        out.extend(q.load::<(String, String)>(conn)?);
     }
     Ok(out)
 }

@@ -42,7 +42,7 @@ pub fn documents_by_unique_ids(
             .order(documents::unique_id)
             .select(DocumentRow::as_select())
             .into_boxed::<Db>();
-        out.extend(one_of!(q, documents::unique_id, chunk).load(conn)?);
+        out.extend(one_of!(conn, q, documents::unique_id, chunk)?.load(conn)?);
     }
     Ok(out)
 }

@@ -10,8 +10,8 @@
 //! object without that time is not excluded by the range. LIKE patterns use
 //! `%` and `_`, are case-sensitive on both backends, and `\` escapes.
 
-use super::dtm_key;
 use super::objects::sort_by_registration;
+use super::{dtm_key, one_of};
 use crate::error::StoreError;
 use crate::models::{
     CODE_AUTHOR_PERSON, CODE_CONFIDENTIALITY, CODE_EVENT, CODE_FOLDER, CODE_REFERENCE_ID,
@@ -78,12 +78,12 @@ pub struct FolderFilter {
 type ObjectQuery<'a> = ro::BoxedQuery<'a, Db, AsSelect<RegistryObjectRow, Db>>;
 type ObjectPredicate<'a> = Box<dyn BoxableExpression<ro::table, Db, SqlType = Bool> + 'a>;
 
-/// `column IN (values)`, skipped for an empty list. (Macros, because
-/// diesel's bounds for a column-generic function are unwieldy.)
+/// `column IN (values)` ([`one_of!`]), skipped for an empty list. (Macros,
+/// because diesel's bounds for a column-generic function are unwieldy.)
 macro_rules! any_of {
-    ($q:ident, $column:expr, $values:expr) => {
+    ($conn:expr, $q:ident, $column:expr, $values:expr) => {
         if !$values.is_empty() {
-            $q = $q.filter($column.eq_any($values));
+            $q = one_of!($conn, $q, $column, $values)?;
         }
     };
 }
@@ -116,17 +116,23 @@ pub fn find_documents(
     limit: i64,
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
     let pid = f.patient_id.as_str();
-    let mut q = base(pid, KIND_DOCUMENT_ENTRY, &f.statuses);
-    any_of!(q, ro::object_type, &f.object_types);
-    any_of!(q, ro::class_code, &f.class_codes);
-    any_of!(q, ro::type_code, &f.type_codes);
-    any_of!(q, ro::practice_setting_code, &f.practice_setting_codes);
+    let mut q = base(conn, pid, KIND_DOCUMENT_ENTRY, &f.statuses)?;
+    any_of!(conn, q, ro::object_type, &f.object_types);
+    any_of!(conn, q, ro::class_code, &f.class_codes);
+    any_of!(conn, q, ro::type_code, &f.type_codes);
     any_of!(
+        conn,
+        q,
+        ro::practice_setting_code,
+        &f.practice_setting_codes
+    );
+    any_of!(
+        conn,
         q,
         ro::healthcare_facility_type_code,
         &f.healthcare_facility_type_codes
     );
-    any_of!(q, ro::format_code, &f.format_codes);
+    any_of!(conn, q, ro::format_code, &f.format_codes);
     in_range!(
         q,
         ro::creation_time,
@@ -167,9 +173,9 @@ pub fn find_submission_sets(
     limit: i64,
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
     let pid = f.patient_id.as_str();
-    let mut q = base(pid, KIND_SUBMISSION_SET, &f.statuses);
-    any_of!(q, ro::source_id, &f.source_ids);
-    any_of!(q, ro::content_type_code, &f.content_type_codes);
+    let mut q = base(conn, pid, KIND_SUBMISSION_SET, &f.statuses)?;
+    any_of!(conn, q, ro::source_id, &f.source_ids);
+    any_of!(conn, q, ro::content_type_code, &f.content_type_codes);
     in_range!(
         q,
         ro::submission_time,
@@ -189,7 +195,7 @@ pub fn find_folders(
     limit: i64,
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
     let pid = f.patient_id.as_str();
-    let mut q = base(pid, KIND_FOLDER, &f.statuses);
+    let mut q = base(conn, pid, KIND_FOLDER, &f.statuses)?;
     in_range!(
         q,
         ro::last_update_time,
@@ -210,19 +216,25 @@ pub fn objects_for_patient(
     statuses: &[String],
     limit: i64,
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
-    run(conn, base(patient_id, kind, statuses), limit)
+    let q = base(conn, patient_id, kind, statuses)?;
+    run(conn, q, limit)
 }
 
-fn base<'a>(patient_id: &'a str, kind: &'a str, statuses: &'a [String]) -> ObjectQuery<'a> {
+fn base<'a>(
+    conn: &AnyConnection,
+    patient_id: &'a str,
+    kind: &'a str,
+    statuses: &'a [String],
+) -> Result<ObjectQuery<'a>, StoreError> {
     let q = ro::table
         .filter(ro::patient_id.eq(patient_id))
         .filter(ro::kind.eq(kind))
         .select(RegistryObjectRow::as_select())
         .into_boxed();
     if statuses.is_empty() {
-        q
+        Ok(q)
     } else {
-        q.filter(ro::status.eq_any(statuses))
+        one_of!(conn, q, ro::status, statuses)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod consent;
 pub mod documents;
 pub mod facilities;
 pub mod filters;
+pub mod in_list;
 pub mod objects;
 pub mod patients;
 pub mod pix;
@@ -24,22 +25,7 @@ macro_rules! per_backend {
 }
 pub(crate) use per_backend;
 
-/// Filters boxed query `$q` on `$column` being one of `$values`: `= ?` for a
-/// single value, else `IN (...)`. diesel never caches an `IN` list's
-/// statement on SQLite (its length varies), so the statement would be
-/// parsed again on every call; the common single-id lookups (a retrieval,
-/// one patient's consent) stay prepared this way.
-macro_rules! one_of {
-    ($q:expr, $column:expr, $values:expr) => {{
-        let values = $values;
-        if values.len() == 1 {
-            $q.filter($column.eq(&values[0]))
-        } else {
-            $q.filter($column.eq_any(values))
-        }
-    }};
-}
-pub(crate) use one_of;
+pub(crate) use in_list::one_of;
 
 /// Most values bound in one `IN (...)` list. SQLite allows 32766 bound
 /// parameters per statement and PostgreSQL 65535; stay far below both.

@@ -83,7 +83,7 @@ pub fn objects_by_ids(
         let q = registry_objects::table
             .select(RegistryObjectRow::as_select())
             .into_boxed::<Db>();
-        out.extend(one_of!(q, registry_objects::id, chunk).load(conn)?);
+        out.extend(one_of!(conn, q, registry_objects::id, chunk)?.load(conn)?);
     }
     sort_by_registration(&mut out);
     Ok(out)
@@ -100,7 +100,7 @@ pub fn objects_by_unique_ids(
         let q = registry_objects::table
             .select(RegistryObjectRow::as_select())
             .into_boxed::<Db>();
-        let mut q = one_of!(q, registry_objects::unique_id, chunk);
+        let mut q = one_of!(conn, q, registry_objects::unique_id, chunk)?;
         if let Some(kind) = kind {
             q = q.filter(registry_objects::kind.eq(kind));
         }
@@ -166,17 +166,15 @@ pub fn codes_by_object_ids(
 ) -> Result<Vec<ObjectCodeRow>, StoreError> {
     let mut out = Vec::new();
     for chunk in object_ids.chunks(IN_LIST_CHUNK) {
-        out.extend(
-            object_codes::table
-                .filter(object_codes::object_id.eq_any(chunk))
-                .order((
-                    object_codes::object_id,
-                    object_codes::kind,
-                    object_codes::value,
-                ))
-                .select(ObjectCodeRow::as_select())
-                .load(conn)?,
-        );
+        let q = object_codes::table
+            .order((
+                object_codes::object_id,
+                object_codes::kind,
+                object_codes::value,
+            ))
+            .select(ObjectCodeRow::as_select())
+            .into_boxed::<Db>();
+        out.extend(one_of!(conn, q, object_codes::object_id, chunk)?.load(conn)?);
     }
     Ok(out)
 }

@@ -108,7 +108,10 @@ pub(crate) fn full_scans(conn: &mut AnyConnection, sql: &str) -> Vec<String> {
         .into_iter()
         .filter(|line| {
             if is_sqlite {
-                line.starts_with("SCAN ") && !line.starts_with("SCAN CONSTANT ROW")
+                // json_each walks the bound list of a `one_of!` filter, not a table.
+                line.starts_with("SCAN ")
+                    && !line.starts_with("SCAN CONSTANT ROW")
+                    && !line.starts_with("SCAN json_each VIRTUAL TABLE")
             } else {
                 line.contains("Seq Scan")
             }

@@ -9,6 +9,7 @@ mod facilities;
 mod filters;
 mod migrations;
 mod objects;
+mod statement_cache;
 mod transactions;
 
 use chrono::{DateTime, NaiveDateTime};

@@ -1,0 +1,83 @@
+//! Lookups by a list of values keep one prepared statement per connection,
+//! whatever the list's length: the statement's SQL must not depend on it,
+//! or SQLite parses it again on every call (BENCHMARKS.md "Profiles").
+
+use crate::*;
+use diesel::Connection;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use std::sync::{Arc, Mutex};
+use store::{AnyConnection, DocumentFilter};
+
+/// The SQL of every statement newly put in the connection's statement
+/// cache, and of every statement run, while `f` runs.
+fn cached_and_run(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection),
+) -> (Vec<String>, Vec<String>) {
+    let seen = Arc::new(Mutex::new((Vec::new(), Vec::new())));
+    let sink = Arc::clone(&seen);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+        InstrumentationEvent::CacheQuery { sql, .. } => {
+            sink.lock().unwrap().0.push(sql.to_string())
+        }
+        InstrumentationEvent::StartQuery { query, .. } => {
+            let text = query.to_string();
+            let sql = text.split(" -- binds: ").next().unwrap_or_default();
+            sink.lock().unwrap().1.push(sql.to_string());
+        }
+        _ => {}
+    });
+    f(conn);
+    conn.set_instrumentation(Silent);
+    let seen = seen.lock().unwrap();
+    (seen.0.clone(), seen.1.clone())
+}
+
+struct Silent;
+impl Instrumentation for Silent {
+    fn on_connection_event(&mut self, _: InstrumentationEvent<'_>) {}
+}
+
+fn lookups(c: &mut AnyConnection, ids: &[String]) {
+    let types = strings(&[HAS_MEMBER, RPLC]);
+    store::objects_by_ids(c, ids).unwrap();
+    store::objects_by_unique_ids(c, Some(store::KIND_DOCUMENT_ENTRY), ids).unwrap();
+    store::codes_by_object_ids(c, ids).unwrap();
+    store::associations_by_ids(c, ids).unwrap();
+    store::associations_touching(c, ids, Some(&types)).unwrap();
+    store::documents_by_unique_ids(c, "1.2", ids).unwrap();
+    let filter = DocumentFilter {
+        patient_id: "P".into(),
+        statuses: strings(&[APPROVED, DEPRECATED]),
+        class_codes: ids.to_vec(),
+        ..DocumentFilter::default()
+    };
+    store::find_documents(c, &filter, 10).unwrap();
+}
+
+#[tokio::test]
+async fn list_lookups_are_prepared_once_whatever_the_list_length() {
+    let (store, _db) = fresh_store().await;
+    let (first, again) = store
+        .read(|conn| {
+            let first = cached_and_run(conn, |c| lookups(c, &strings(&["a", "b"])));
+            let again = cached_and_run(conn, |c| lookups(c, &strings(&["a", "b", "c", "d"])));
+            Ok::<_, StoreError>((first, again))
+        })
+        .await
+        .unwrap();
+    let (cached_first, ran_first) = first;
+    let (cached_again, ran_again) = again;
+    assert_eq!(
+        ran_first, ran_again,
+        "the SQL changed with the list's length"
+    );
+    assert!(
+        !cached_first.is_empty(),
+        "the first calls cached no statement: {ran_first:#?}"
+    );
+    assert!(
+        cached_again.is_empty(),
+        "longer lists prepared new statements: {cached_again:#?}"
+    );
+}
