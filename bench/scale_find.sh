@@ -6,6 +6,9 @@
 #   bench/scale_find.sh sqlite|postgres PATIENTS DOCS_PER_PATIENT [OUT_DIR]
 #
 # Same corpus shape and ports as run_suite.sh; results in OUT_DIR/results.jsonl.
+# REUSE=1 measures the corpus already in OUT_DIR/data (and its database)
+# instead of generating a new one. DBNAME names the PostgreSQL database
+# (default renkei_bench_scale).
 set -euo pipefail
 backend=${1:?usage: scale_find.sh sqlite|postgres PATIENTS DOCS_PER_PATIENT [OUT_DIR]}
 patients=${2:?patients}
@@ -22,35 +25,39 @@ port=${PORT:-38443}
 ops=${OPS_PORT:-39464}
 mllp=${MLLP_PORT:-32575}
 mkdir -p "$out"
-rm -rf "$data"
+[ "${REUSE:-0}" = 1 ] || rm -rf "$data"
 log=$out/suite.log
 json=$out/results.jsonl
 : > "$json"
 say() { echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $*" | tee -a "$log"; }
 export PGHOST=127.0.0.1 PGUSER=postgres
-dbname=renkei_bench_scale
+dbname=${DBNAME:-renkei_bench_scale}
 unset RENKEI_DATABASE_URL
 db_args=()
-if [ "$backend" = postgres ]; then
-  psql -q -d postgres -c "DROP DATABASE IF EXISTS renkei_bench_scale" -c "CREATE DATABASE renkei_bench_scale"
-  db_args=(--database-url postgres://postgres@127.0.0.1/renkei_bench_scale)
-fi
-timeout 120 "$load" --data-dir "$data" init "${db_args[@]}" 2>&1 | grep -v INFO | tee -a "$log"
-say "generate $patients x $docs = $entries entries into $backend, ${DOCS_PER_SUBMISSION:-1} per submission"
-per_sub=${DOCS_PER_SUBMISSION:-1}
-gen() { # first count
-  timeout 7200 "$load" --data-dir "$data" generate --first-patient "$1" --patients "$2" --docs-per-patient "$docs" --docs-per-submission "$per_sub" 2>&1 | grep -v INFO | tee -a "$log"
-}
-if [ "$backend" = postgres ]; then
-  # This server may run without autovacuum: give the planner statistics after
-  # a first slice, as autovacuum would, so plans made on empty tables do not stick.
-  first=$(( patients / 20 > 0 ? patients / 20 : 1 ))
-  gen 0 "$first"
-  psql -q -d "$dbname" -c "ANALYZE"
-  [ "$patients" -gt "$first" ] && gen "$first" $(( patients - first ))
-  psql -q -d "$dbname" -c "VACUUM ANALYZE"
+if [ "${REUSE:-0}" = 1 ] && [ -f "$data/renkei.toml" ]; then
+  say "reusing the corpus in $data (REUSE=1)"
 else
-  gen 0 "$patients"
+  if [ "$backend" = postgres ]; then
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname"
+    db_args=(--database-url "postgres://postgres@127.0.0.1/$dbname")
+  fi
+  timeout 120 "$load" --data-dir "$data" init "${db_args[@]}" 2>&1 | grep -v INFO | tee -a "$log"
+  say "generate $patients x $docs = $entries entries into $backend, ${DOCS_PER_SUBMISSION:-1} per submission"
+  per_sub=${DOCS_PER_SUBMISSION:-1}
+  gen() { # first count
+    timeout 7200 "$load" --data-dir "$data" generate --first-patient "$1" --patients "$2" --docs-per-patient "$docs" --docs-per-submission "$per_sub" 2>&1 | grep -v INFO | tee -a "$log"
+  }
+  if [ "$backend" = postgres ]; then
+    # This server may run without autovacuum: give the planner statistics after
+    # a first slice, as autovacuum would, so plans made on empty tables do not stick.
+    first=$(( patients / 100 > 0 ? patients / 100 : 1 ))
+    gen 0 "$first"
+    psql -q -d "$dbname" -c "ANALYZE"
+    [ "$patients" -gt "$first" ] && gen "$first" $(( patients - first ))
+    psql -q -d "$dbname" -c "VACUUM ANALYZE"
+  else
+    gen 0 "$patients"
+  fi
 fi
 say "start hub"
 "$renkei" --data-dir "$data" serve --listen 127.0.0.1:$port --ops-listen 127.0.0.1:$ops --mllp-listen 127.0.0.1:$mllp > "$out/hub.log" 2>&1 &

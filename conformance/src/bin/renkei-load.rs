@@ -127,6 +127,11 @@ struct GenerateArgs {
     /// Submissions per transaction (straight into the store).
     #[arg(long, default_value_t = 500)]
     batch: usize,
+    /// Patients without consent: reads by facilities that did not author a
+    /// document are then denied. By default every patient consents as the
+    /// region's model asks (all participants, or the reading facility).
+    #[arg(long)]
+    no_consent: bool,
     /// Transactions committing at once (straight into the store; SQLite
     /// takes them in turn).
     #[arg(long, default_value_t = 2)]
@@ -237,6 +242,16 @@ fn facility_oid(settings: &hub::Settings, given: Option<&str>) -> String {
     }
 }
 
+/// Whom a generated patient's consent names: all participants where the
+/// region's model allows it, else the facility the load tool reads as.
+fn consent_for(settings: &hub::Settings, given: Option<&str>) -> String {
+    if settings.consent.model == consent::Model::AllParticipants {
+        consent::ALL_FACILITIES.to_string()
+    } else {
+        facility_oid(settings, given)
+    }
+}
+
 fn region(settings: &hub::Settings) -> Region {
     Region {
         affinity_domain: settings.affinity_domain.clone(),
@@ -264,6 +279,7 @@ async fn generate(dir: &std::path::Path, a: GenerateArgs) -> Result<()> {
         submitting_facility: a
             .via_hub
             .then(|| facility_oid(&settings, a.facility_oid.as_deref())),
+        consent_for: (!a.no_consent).then(|| consent_for(&settings, a.facility_oid.as_deref())),
     };
     let total = a.patients.saturating_mul(u64::from(a.docs_per_patient));
     let bar = generator::progress_bar(total);

@@ -30,6 +30,10 @@ pub struct CorpusShape {
     /// when submitting through the hub, which binds sourceId and
     /// authorInstitution to it). `None`: from the region's many facilities.
     pub submitting_facility: Option<String>,
+    /// Each new patient's consent is for this facility (`*`: all
+    /// participants); `None`: patients without consent
+    /// ([`super::enrolment`]).
+    pub consent_for: Option<String>,
 }
 
 /// The facility OID arc of synthetic facilities.
@@ -249,6 +253,7 @@ mod tests {
             docs_per_submission: 2,
             doc_bytes: 20_000,
             submitting_facility: None,
+            consent_for: None,
         }
     }
 

@@ -29,6 +29,7 @@ struct Batch {
     patients: Vec<String>,
     submissions: Vec<(ValidatedSubmission, Submitter)>,
     entries: u64,
+    consent_for: Option<String>,
 }
 
 fn validated(g: &GeneratedSubmission) -> Result<(ValidatedSubmission, Submitter), GenError> {
@@ -66,6 +67,7 @@ impl Batches<'_> {
             patients: Vec::new(),
             submissions: Vec::new(),
             entries: 0,
+            consent_for: self.shape.consent_for.clone(),
         };
         while self.next_patient < self.end_patient && b.submissions.len() < self.batch.max(1) {
             let p = self.next_patient;
@@ -88,7 +90,7 @@ async fn commit(store: &Store, b: Batch) -> Result<u64, GenError> {
     store
         .write(move |conn| {
             for p in &b.patients {
-                store::add_patient(conn, p)?;
+                super::enrolment::enrol(conn, p, b.consent_for.as_deref())?;
             }
             for (v, who) in &b.submissions {
                 registry::register_in(conn, v, who).map_err(|e| match e {

@@ -8,6 +8,7 @@
 pub mod codes;
 pub mod corpus;
 pub mod direct;
+pub mod enrolment;
 pub mod rng;
 pub mod via_hub;
 

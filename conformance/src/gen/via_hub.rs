@@ -14,13 +14,15 @@ use store::Store;
 pub const ITI41_ACTION: &str = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b";
 pub const SUCCESS: &str = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success";
 
-/// Registers patients `first..first+count` (idempotent).
+/// Registers patients `first..first+count`, each new one with its consent
+/// for `consent_for` ([`super::enrolment`]); idempotent.
 pub async fn add_patients(
     store: &Store,
     region: &Region,
     prefix: &str,
     first: u64,
     count: u64,
+    consent_for: Option<&str>,
 ) -> Result<(), GenError> {
     const CHUNK: u64 = 5000;
     let mut at = first;
@@ -30,10 +32,11 @@ pub async fn add_patients(
             .map(|p| patient_id(region, prefix, p))
             .collect();
         at = end.min(at + CHUNK);
+        let consent_for = consent_for.map(str::to_string);
         store
             .write(move |conn| {
                 for id in &ids {
-                    store::add_patient(conn, id)?;
+                    super::enrolment::enrol(conn, id, consent_for.as_deref())?;
                 }
                 Ok::<_, store::StoreError>(())
             })
@@ -54,7 +57,15 @@ pub async fn generate(
     concurrency: usize,
     progress: &indicatif::ProgressBar,
 ) -> Result<GenSummary, GenError> {
-    add_patients(store, region, &shape.patient_prefix, first, patients).await?;
+    add_patients(
+        store,
+        region,
+        &shape.patient_prefix,
+        first,
+        patients,
+        shape.consent_for.as_deref(),
+    )
+    .await?;
     let started = Instant::now();
     let per = shape.submissions_per_patient();
     let jobs = (first..first.saturating_add(patients)).flat_map(|p| (0..per).map(move |n| (p, n)));

@@ -99,6 +99,11 @@ impl Workload {
         }
         match transaction {
             Transaction::Get => w.ids = w.find_entry_uuids(prepare).await?,
+            // A FindDocuments benchmark must measure answers that carry
+            // entries, not reads the consent decision emptied.
+            Transaction::Find => {
+                w.find_entry_uuids(prepare).await?;
+            }
             Transaction::Iti43 => w.ids = w.submit_for_retrieval(prepare).await?,
             _ => {}
         }
@@ -128,6 +133,7 @@ impl Workload {
             // ITI-41 bodies get the shared content later; only ITI-42 records a size.
             doc_bytes: if registry_fields { self.doc_bytes } else { 0 },
             submitting_facility: Some(self.target.facility_oid.clone()),
+            consent_for: None,
         };
         let mut rng = Rng::for_item(self.target.seed ^ 0x10AD, i);
         let p = rng.below(self.target.patients.max(1));
@@ -226,7 +232,7 @@ impl Workload {
         }
         if ids.is_empty() {
             bail!(
-                "FindDocuments found no entries for the first {patients} patients: generate a corpus first"
+                "FindDocuments found no entries for the first {patients} patients: generate a corpus first (and not with --no-consent: reads of documents another facility wrote need the patient's consent)"
             );
         }
         Ok(ids)
