@@ -1,6 +1,6 @@
 //! Associations between registry objects (HasMember, RPLC, APND, XFRM, ...).
 
-use super::{IN_LIST_CHUNK, one_of, per_backend};
+use super::{IN_LIST_CHUNK, insert_rows, one_of};
 use crate::error::StoreError;
 use crate::models::{AssociationRow, NewAssociation};
 use crate::schema::associations;
@@ -16,12 +16,8 @@ pub fn insert_associations(
     conn: &mut AnyConnection,
     rows: &[NewAssociation],
 ) -> Result<usize, StoreError> {
-    let mut inserted = 0;
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        let insert = diesel::insert_into(associations::table).values(chunk);
-        inserted += per_backend!(conn, c => insert.execute(c))?;
-    }
-    Ok(inserted)
+    let rows: Vec<&NewAssociation> = rows.iter().collect();
+    insert_rows!(conn, associations::table, &rows, INSERT_CHUNK)
 }
 
 /// Associations with these ids, in registration order.

@@ -27,6 +27,35 @@ pub(crate) use per_backend;
 
 pub(crate) use in_list::one_of;
 
+/// Inserts `$rows` (a `&[&Row]`) into `$table`; evaluates to the row count
+/// as `Result<usize, StoreError>`. PostgreSQL gets multi-row INSERTs of
+/// `$chunk` rows, one round trip each. SQLite gets one single-row INSERT
+/// per row: diesel never caches a multi-row INSERT (its text depends on the
+/// row count), and SQLite has no round trip to save, so parsing it again
+/// for each submission cost more than it saved (BENCHMARKS.md "Profiles").
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        let rows: &[&_] = $rows;
+        let mut inserted = 0usize;
+        match $conn {
+            $crate::AnyConnection::Postgresql(c) => {
+                for chunk in rows.chunks($chunk) {
+                    inserted += diesel::insert_into($table)
+                        .values(chunk.to_vec())
+                        .execute(c)?;
+                }
+            }
+            $crate::AnyConnection::Sqlite(c) => {
+                for row in rows {
+                    inserted += diesel::insert_into($table).values(*row).execute(c)?;
+                }
+            }
+        }
+        Ok::<usize, $crate::StoreError>(inserted)
+    }};
+}
+pub(crate) use insert_rows;
+
 /// Most values bound in one `IN (...)` list. SQLite allows 32766 bound
 /// parameters per statement and PostgreSQL 65535; stay far below both.
 pub(crate) const IN_LIST_CHUNK: usize = 1000;

@@ -1,6 +1,6 @@
 //! Registry objects (DocumentEntry, SubmissionSet, Folder) and their codes by id.
 
-use super::{IN_LIST_CHUNK, dtm_key, one_of};
+use super::{IN_LIST_CHUNK, dtm_key, insert_rows, one_of};
 use crate::error::StoreError;
 use crate::models::{
     KIND_FOLDER, NewObjectCode, NewRegistryObject, ObjectCodeRow, RegistryObjectRow,
@@ -20,14 +20,9 @@ pub fn insert_objects(
     conn: &mut AnyConnection,
     rows: &[NewRegistryObject],
 ) -> Result<usize, StoreError> {
-    let mut inserted = 0;
-    for chunk in rows.chunks(OBJECT_INSERT_CHUNK) {
-        let normalised: Vec<Cow<'_, NewRegistryObject>> = chunk.iter().map(with_dtm_keys).collect();
-        let values: Vec<&NewRegistryObject> = normalised.iter().map(|c| c.as_ref()).collect();
-        let insert = diesel::insert_into(registry_objects::table).values(values);
-        inserted += super::per_backend!(conn, c => insert.execute(c))?;
-    }
-    Ok(inserted)
+    let normalised: Vec<Cow<'_, NewRegistryObject>> = rows.iter().map(with_dtm_keys).collect();
+    let rows: Vec<&NewRegistryObject> = normalised.iter().map(|c| c.as_ref()).collect();
+    insert_rows!(conn, registry_objects::table, &rows, OBJECT_INSERT_CHUNK)
 }
 
 /// The row with every DTM column in comparable form (borrowed if already so).
@@ -65,12 +60,8 @@ fn with_dtm_keys(row: &NewRegistryObject) -> Cow<'_, NewRegistryObject> {
 
 /// Inserts multi-valued attributes. Returns the row count.
 pub fn insert_codes(conn: &mut AnyConnection, rows: &[NewObjectCode]) -> Result<usize, StoreError> {
-    let mut inserted = 0;
-    for chunk in rows.chunks(CODE_INSERT_CHUNK) {
-        let insert = diesel::insert_into(object_codes::table).values(chunk);
-        inserted += super::per_backend!(conn, c => insert.execute(c))?;
-    }
-    Ok(inserted)
+    let rows: Vec<&NewObjectCode> = rows.iter().collect();
+    insert_rows!(conn, object_codes::table, &rows, CODE_INSERT_CHUNK)
 }
 
 /// Objects with these entryUUIDs (any kind, any status), in registration order.
