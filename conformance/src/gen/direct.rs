@@ -132,6 +132,7 @@ pub async fn generate(
         ..GenSummary::default()
     };
     let mut in_flight = std::collections::VecDeque::new();
+    let mut analysed = false;
     loop {
         let next = batches.next_batch()?;
         while in_flight.len() >= opts.writers.max(1) || (next.is_none() && !in_flight.is_empty()) {
@@ -141,6 +142,12 @@ pub async fn generate(
             let h: tokio::task::JoinHandle<Result<u64, GenError>> = h;
             let entries = h.await.map_err(|e| GenError::Hub(e.to_string()))??;
             progress.inc(entries);
+            if !analysed {
+                // Statistics once the first batch is in, as autovacuum would
+                // give them later: plans made on empty tables scan them.
+                store.write(store::refresh_statistics).await?;
+                analysed = true;
+            }
         }
         let Some(b) = next else { break };
         summary.submissions += b.submissions.len() as u64;

@@ -71,3 +71,14 @@ pub fn mark_merged(
         .execute(conn)?;
     Ok(changed > 0)
 }
+
+/// Brings the planner's statistics up to date (PostgreSQL `ANALYZE`; SQLite
+/// plans without them). For bulk loads into a fresh database: plans made
+/// while the tables were empty choose sequential scans, and a registration
+/// on them ran at a third of its speed until autovacuum caught up.
+pub fn refresh_statistics(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        diesel::sql_query("ANALYZE").execute(c)?;
+    }
+    Ok(())
+}
