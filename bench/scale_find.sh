@@ -44,20 +44,10 @@ else
   timeout 120 "$load" --data-dir "$data" init "${db_args[@]}" 2>&1 | grep -v INFO | tee -a "$log"
   say "generate $patients x $docs = $entries entries into $backend, ${DOCS_PER_SUBMISSION:-1} per submission"
   per_sub=${DOCS_PER_SUBMISSION:-1}
-  gen() { # first count
-    timeout 7200 "$load" --data-dir "$data" generate --first-patient "$1" --patients "$2" --docs-per-patient "$docs" --docs-per-submission "$per_sub" 2>&1 | grep -v INFO | tee -a "$log"
-  }
-  if [ "$backend" = postgres ]; then
-    # This server may run without autovacuum: give the planner statistics after
-    # a first slice, as autovacuum would, so plans made on empty tables do not stick.
-    first=$(( patients / 100 > 0 ? patients / 100 : 1 ))
-    gen 0 "$first"
-    psql -q -d "$dbname" -c "ANALYZE"
-    [ "$patients" -gt "$first" ] && gen "$first" $(( patients - first ))
-    psql -q -d "$dbname" -c "VACUUM ANALYZE"
-  else
-    gen 0 "$patients"
-  fi
+  timeout 7200 "$load" --data-dir "$data" generate --patients "$patients" --docs-per-patient "$docs" --docs-per-submission "$per_sub" 2>&1 | grep -v INFO | tee -a "$log"
+  # The generator analyses its first batch; give the planner statistics of the
+  # whole corpus before measuring (this server may run without autovacuum).
+  if [ "$backend" = postgres ]; then psql -q -d "$dbname" -c "VACUUM ANALYZE"; fi
 fi
 say "start hub"
 "$renkei" --data-dir "$data" serve --listen 127.0.0.1:$port --ops-listen 127.0.0.1:$ops --mllp-listen 127.0.0.1:$mllp > "$out/hub.log" 2>&1 &
