@@ -7,8 +7,10 @@ use super::corpus::{CorpusShape, GeneratedSubmission, Region, patient_id};
 use super::{GenError, GenSummary};
 use ebrim::xds::{ValidatedSubmission, ValidationOptions, validate_submission};
 use registry::{RegisterFailure, Submitter};
+use std::collections::VecDeque;
 use std::time::Instant;
 use store::Store;
+use tokio::task::JoinHandle;
 
 /// How to batch the writes.
 #[derive(Debug, Clone)]
@@ -131,7 +133,7 @@ pub async fn generate(
         patients: opts.patients,
         ..GenSummary::default()
     };
-    let mut in_flight = std::collections::VecDeque::new();
+    let mut in_flight: VecDeque<JoinHandle<Result<u64, GenError>>> = VecDeque::new();
     let mut analysed = false;
     loop {
         let next = batches.next_batch()?;
@@ -139,7 +141,6 @@ pub async fn generate(
             let Some(h) = in_flight.pop_front() else {
                 break;
             };
-            let h: tokio::task::JoinHandle<Result<u64, GenError>> = h;
             let entries = h.await.map_err(|e| GenError::Hub(e.to_string()))??;
             progress.inc(entries);
             if !analysed {
