@@ -81,3 +81,39 @@ async fn list_lookups_are_prepared_once_whatever_the_list_length() {
         "longer lists prepared new statements: {cached_again:#?}"
     );
 }
+
+/// A list bound as one JSON array matches values JSON must escape exactly,
+/// and nothing else.
+#[tokio::test]
+async fn list_lookups_match_values_that_need_escaping() {
+    let (store, _db) = fresh_store().await;
+    add_patients(&store, &["P"]).await;
+    let awkward = [
+        "q\"uote",
+        "back\\slash",
+        "新潟太郎",
+        "it's",
+        "tab\there",
+        "u\u{2028}sep",
+    ];
+    let rows: Vec<_> = awkward
+        .iter()
+        .enumerate()
+        .map(|(n, id)| object(id, "P", store::KIND_DOCUMENT_ENTRY, n as i64))
+        .collect();
+    let found = store
+        .write(move |conn| {
+            store::insert_objects(conn, &rows)?;
+            let mut wanted = strings(&awkward);
+            wanted.push("q\\\"uote".into()); // the JSON text of one, not the value
+            wanted.push("[\"it's\"]".into());
+            store::objects_by_ids(conn, &wanted)
+        })
+        .await
+        .unwrap();
+    let mut got = ids(&found);
+    got.sort_unstable();
+    let mut expected = awkward.to_vec();
+    expected.sort_unstable();
+    assert_eq!(got, expected);
+}
