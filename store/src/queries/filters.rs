@@ -10,6 +10,7 @@
 //! object without that time is not excluded by the range. LIKE patterns use
 //! `%` and `_`, are case-sensitive on both backends, and `\` escapes.
 
+use super::in_list::InJsonArray;
 use super::objects::sort_by_registration;
 use super::{dtm_key, one_of};
 use crate::error::StoreError;
@@ -152,10 +153,10 @@ pub fn find_documents(
         &f.service_stop_to
     );
     for group in &f.event_codes {
-        q = q.filter(ro::id.eq_any(codes_equal(pid, CODE_EVENT, group)));
+        q = q.filter(codes_among(conn, pid, CODE_EVENT, group)?);
     }
     for group in &f.confidentiality_codes {
-        q = q.filter(ro::id.eq_any(codes_equal(pid, CODE_CONFIDENTIALITY, group)));
+        q = q.filter(codes_among(conn, pid, CODE_CONFIDENTIALITY, group)?);
     }
     if let Some(like) = like_any(pid, CODE_AUTHOR_PERSON, &f.author_persons) {
         q = q.filter(like);
@@ -203,7 +204,7 @@ pub fn find_folders(
         &f.last_update_to
     );
     for group in &f.codes {
-        q = q.filter(ro::id.eq_any(codes_equal(pid, CODE_FOLDER, group)));
+        q = q.filter(codes_among(conn, pid, CODE_FOLDER, group)?);
     }
     run(conn, q, limit)
 }
@@ -251,6 +252,26 @@ fn run(
     Ok(rows)
 }
 
+/// `id IN (objects having a `kind` value among `values`)`. On SQLite the
+/// list is bound as one JSON array ([`InJsonArray`]), so the statement's
+/// text does not depend on its length and stays prepared.
+fn codes_among<'a>(
+    conn: &AnyConnection,
+    patient_id: &'a str,
+    kind: &'a str,
+    values: &'a [String],
+) -> Result<ObjectPredicate<'a>, StoreError> {
+    Ok(match conn {
+        AnyConnection::Sqlite(_) => {
+            let among = InJsonArray::new(object_codes::value, values)?;
+            Box::new(ro::id.eq_any(codes_in_json(patient_id, kind, among)))
+        }
+        AnyConnection::Postgresql(_) => {
+            Box::new(ro::id.eq_any(codes_equal(patient_id, kind, values)))
+        }
+    })
+}
+
 /// Ids of the patient's objects having a `kind` value among `values`.
 ///
 /// Subqueries stay unboxed: diesel renders `IN (subquery)` for the
@@ -261,6 +282,20 @@ fn codes_equal<'a>(patient_id: &'a str, kind: &'a str, values: &'a [String]) -> 
         .filter(object_codes::patient_id.eq(patient_id))
         .filter(object_codes::kind.eq(kind))
         .filter(object_codes::value.eq_any(values))
+        .select(object_codes::object_id)
+}
+
+/// [`codes_equal`] with the values as a SQLite JSON array.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn codes_in_json<'a>(
+    patient_id: &'a str,
+    kind: &'a str,
+    among: InJsonArray<object_codes::value>,
+) -> _ {
+    object_codes::table
+        .filter(object_codes::patient_id.eq(patient_id))
+        .filter(object_codes::kind.eq(kind))
+        .filter(among)
         .select(object_codes::object_id)
 }
 

@@ -8,10 +8,11 @@
 //! `column IN (SELECT value FROM json_each(?))`, whose text never changes.
 //! PostgreSQL keeps diesel's `= ANY($1)`, already one array bind.
 
-use crate::Db;
+use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Bool, Text};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Bool, HasSqlType, Text};
 
 /// SQLite's `column IN (SELECT value FROM json_each(?))`. Only for SQLite
 /// connections; [`one_of!`] chooses it.
@@ -33,8 +34,16 @@ impl<C: Expression> Expression for InJsonArray<C> {
     type SqlType = Bool;
 }
 
-impl<C: QueryFragment<Db>> QueryFragment<Db> for InJsonArray<C> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Db>) -> diesel::QueryResult<()> {
+// Generic over the backend because diesel renders a subquery's filters
+// through the concrete backends' implementations; only SQLite connections
+// are ever given one ([`one_of!`]).
+impl<DB, C> QueryFragment<DB> for InJsonArray<C>
+where
+    DB: Backend + HasSqlType<Text>,
+    C: QueryFragment<DB>,
+    String: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
         out.push_sql(" IN (SELECT value FROM json_each(");
         out.push_bind_param::<Text, String>(&self.json)?;

@@ -50,6 +50,8 @@ fn lookups(c: &mut AnyConnection, ids: &[String]) {
         patient_id: "P".into(),
         statuses: strings(&[APPROVED, DEPRECATED]),
         class_codes: ids.to_vec(),
+        event_codes: vec![ids.to_vec()],
+        confidentiality_codes: vec![ids.to_vec(), ids.to_vec()],
         ..DocumentFilter::default()
     };
     store::find_documents(c, &filter, 10).unwrap();
