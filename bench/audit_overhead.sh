@@ -17,6 +17,7 @@
 set -euo pipefail
 which=${1:-both}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 out=${2:-$target/bench/audit-overhead}
@@ -74,14 +75,8 @@ run_variant() { # backend variant round
       -c "CREATE DATABASE renkei_audit_run TEMPLATE renkei_audit_tpl"
     export RENKEI_DATABASE_URL=postgres://postgres@127.0.0.1/renkei_audit_run
   fi
-  "$out/renkei-$variant" --data-dir "$data" serve --listen 127.0.0.1:$port \
-    --ops-listen 127.0.0.1:$ops --mllp-listen 127.0.0.1:$mllp > "$out/hub-$backend-$variant-$round.log" 2>&1 &
-  local hub=$!
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$ops/health" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  kill -0 $hub 2>/dev/null || { say "hub did not start: see $out/hub-$backend-$variant-$round.log"; exit 1; }
+  local hub
+  start_hub "$out/renkei-$variant" "$data" "$port" "$ops" "$mllp" "$out/hub-$backend-$variant-$round.log"
   local common=(--data-dir "$data" run --url https://127.0.0.1:$port --patients "$patients"
     --server-pid "$hub" --json "$json" --concurrency "$conc")
   say "$backend $variant round $round: ITI-18 FindDocuments, ITI-41 10 KiB"

@@ -10,6 +10,7 @@
 set -euo pipefail
 n=${1:-10000}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}/${PROFILE:-release}
 out=${2:-$root/target/bench/idle}
@@ -23,14 +24,8 @@ if [ "$(ulimit -n)" -le "$((n + 100))" ]; then
   exit 1
 fi
 "$target/renkei" --data-dir "$data" init > "$out/init.log" 2>&1
-"$target/renkei" --data-dir "$data" serve --listen "127.0.0.1:$port" \
-  --ops-listen 127.0.0.1:39464 --mllp-listen 127.0.0.1:32575 > "$out/hub.log" 2>&1 &
-hub=$!
+start_hub "$target/renkei" "$data" "$port" 39464 32575 "$out/hub.log"
 trap 'kill $hub 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
-  curl -sf http://127.0.0.1:39464/health > /dev/null && break
-  sleep 0.5
-done
 echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $n idle connections, profile ${PROFILE:-release}"
 timeout 180 "$target/renkei-load" --data-dir "$data" idle --addr "127.0.0.1:$port" \
   --connections "$n" --hold-secs 10 --server-pid "$hub" --json "$out/idle.jsonl"

@@ -14,6 +14,7 @@ patients=${2:-2000}
 queries=${3:-5000}
 conc=${4:-4}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}/${PROFILE:-release}
 out=${5:-$root/target/bench/pix-$backend}
@@ -27,14 +28,8 @@ if [ "$backend" = postgres ]; then
   db_args=(--database-url postgres://postgres@127.0.0.1/renkei_bench_pix)
 fi
 timeout 120 "$target/renkei-load" --data-dir "$data" init "${db_args[@]}" > "$out/init.log" 2>&1
-"$target/renkei" --data-dir "$data" serve --listen 127.0.0.1:38443 \
-  --ops-listen 127.0.0.1:39464 --mllp-listen "127.0.0.1:$mllp" > "$out/hub.log" 2>&1 &
-hub=$!
+start_hub "$target/renkei" "$data" 38443 39464 "$mllp" "$out/hub.log"
 trap 'kill $hub 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
-  curl -sf http://127.0.0.1:39464/health > /dev/null && break
-  sleep 0.5
-done
 echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $backend: $patients feeds, $queries queries, c=$conc"
 timeout 900 "$target/renkei-load" --data-dir "$data" pix --addr "127.0.0.1:$mllp" \
   --patients "$patients" --queries "$queries" --concurrency "$conc" --server-pid "$hub" \

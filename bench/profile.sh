@@ -18,6 +18,7 @@ set -euo pipefail
 tx=${1:?usage: $0 TX [sqlite|postgres] [OUT_DIR]}
 backend=${2:-sqlite}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}/${PROFILE:-release}
 out=${3:-$root/target/bench/profile-$tx-$backend}
@@ -50,14 +51,8 @@ say "corpus: $patients patients x $docs documents ($backend)"
   --docs-per-patient "$docs" > "$out/generate.log" 2>&1
 [ "$backend" = postgres ] && psql -q -h 127.0.0.1 -U postgres -d renkei_profile -c "VACUUM ANALYZE"
 
-"$target/renkei" --data-dir "$data" serve --listen "127.0.0.1:$port" \
-  --ops-listen "127.0.0.1:$ops" --mllp-listen "127.0.0.1:$mllp" > "$out/hub.log" 2>&1 &
-hub=$!
+start_hub "$target/renkei" "$data" "$port" "$ops" "$mllp" "$out/hub.log"
 trap 'kill -INT $hub 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$ops/health" > /dev/null 2>&1 && break
-  sleep 0.2
-done
 common=(--data-dir "$data" run --url "https://127.0.0.1:$port" --patients "$patients"
   --tx "$tx" --concurrency "$conc" --doc-bytes "$bytes" --server-pid "$hub")
 say "warm-up"

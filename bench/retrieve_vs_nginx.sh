@@ -12,6 +12,7 @@ set -euo pipefail
 conc=${1:-8}
 requests=${2:-2000}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}/${PROFILE:-release}
 out=${3:-$root/target/bench/retrieve-vs-nginx}
@@ -25,19 +26,13 @@ json=$out/results.jsonl
 say() { echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $*"; }
 
 "$target/renkei" --data-dir "$data" init > "$out/init.log" 2>&1
-"$target/renkei" --data-dir "$data" serve --listen "127.0.0.1:$port" \
-  --ops-listen 127.0.0.1:39464 --mllp-listen 127.0.0.1:32575 > "$out/hub.log" 2>&1 &
-hub=$!
+start_hub "$target/renkei" "$data" "$port" 39464 32575 "$out/hub.log"
 nginx_pid=""
 cleanup() {
   kill "$hub" 2>/dev/null || true
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
-for _ in $(seq 1 60); do
-  curl -sf http://127.0.0.1:39464/health > /dev/null && break
-  sleep 0.5
-done
 "$target/renkei" --data-dir "$data" patient add "BENCH00000000^^^&$(sed -n 's/^affinity_domain = "\(.*\)"/\1/p' "$data/renkei.toml")&ISO" > /dev/null
 
 sizes=(10240 1048576)

@@ -16,6 +16,7 @@ backend=${1:?usage: run_suite.sh sqlite|postgres PATIENTS DOCS_PER_PATIENT [OUT_
 patients=${2:?patients}
 docs=${3:?docs per patient}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 renkei=$target/release/renkei
@@ -52,14 +53,8 @@ timeout 7200 "$load" --data-dir "$data" generate --patients "$patients" --docs-p
 if [ "$backend" = postgres ]; then psql -q -d "$dbname" -c "VACUUM ANALYZE"; fi
 
 say "start hub"
-"$renkei" --data-dir "$data" serve --listen 127.0.0.1:$port --ops-listen 127.0.0.1:$ops --mllp-listen 127.0.0.1:$mllp > "$out/hub.log" 2>&1 &
-hub=$!
+start_hub "$renkei" "$data" "$port" "$ops" "$mllp" "$out/hub.log"
 trap 'kill -INT $hub 2>/dev/null || true; wait $hub 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$ops/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-kill -0 $hub 2>/dev/null || { say "hub did not start: see $out/hub.log"; exit 1; }
 url=https://127.0.0.1:$port
 
 run() { # label args...
