@@ -7,80 +7,41 @@
 //! Each caller renders its own rows (the XML message) before queueing, so
 //! only the chaining and the insert run one batch at a time.
 //!
-//! No task of its own: a caller that finds no flush in progress becomes the
-//! leader and writes everything queued so far (in a spawned task, so a
-//! cancelled request cannot abandon the others); the rest wait for their
-//! answer. A failed batch is retried caller by caller, so each gets the
-//! error of its own records.
+//! The queue and its drainer are the store's [`GroupQueue`]; a batch here is
+//! one chaining of all its rows under a single lock of the chain head. A
+//! failed batch is retried caller by caller, so each gets the error of its
+//! own records.
 
 use crate::event::{AuditEvent, AuditSource};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use store::{AuditRow, Store, StoreError};
+use store::{AuditRow, GroupQueue, Store, StoreError};
 use tokio::sync::oneshot;
 
 /// Most records written in one transaction.
 const MAX_BATCH: usize = 256;
 
-struct Pending {
+pub(crate) struct Pending {
     rows: Vec<AuditRow>,
     done: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// The queue of one database ([`Store::extension`]).
-#[derive(Default)]
-pub(crate) struct GroupCommit {
-    queue: Mutex<Vec<Pending>>,
-    flushing: tokio::sync::Mutex<()>,
-}
-
-impl GroupCommit {
-    pub(crate) async fn record(
-        &self,
-        store: &Store,
-        source: &AuditSource,
-        events: Vec<AuditEvent>,
-    ) -> Result<(), StoreError> {
-        let rows = events
-            .iter()
-            .map(|event| crate::record::prepare(source, event))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (done, mut answer) = oneshot::channel();
-        self.queue().push(Pending { rows, done });
-        loop {
-            let leader = tokio::select! {
-                biased;
-                result = &mut answer => return result.unwrap_or_else(|_| Err(abandoned())),
-                guard = self.flushing.lock() => guard,
-            };
-            let batch = self.take_batch();
-            if !batch.is_empty() {
-                let flush = tokio::spawn(flush(store.clone(), batch));
-                if let Err(e) = flush.await {
-                    tracing::error!(error = %e, "audit group commit task failed");
-                }
-            }
-            drop(leader);
-        }
-    }
-
-    /// The oldest waiting callers, up to [`MAX_BATCH`] records.
-    fn take_batch(&self) -> Vec<Pending> {
-        let mut queue = self.queue();
-        let mut records = 0;
-        let mut callers = 0;
-        for p in queue.iter() {
-            if records >= MAX_BATCH {
-                break;
-            }
-            records += p.rows.len();
-            callers += 1;
-        }
-        queue.drain(..callers).collect()
-    }
-
-    fn queue(&self) -> MutexGuard<'_, Vec<Pending>> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+pub(crate) async fn record(
+    store: &Store,
+    source: &AuditSource,
+    events: Vec<AuditEvent>,
+) -> Result<(), StoreError> {
+    let rows = events
+        .iter()
+        .map(|event| crate::record::prepare(source, event))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (done, answer) = oneshot::channel();
+    let writer = store.clone();
+    store.extension::<GroupQueue<Pending>>().submit(
+        Pending { rows, done },
+        |p| p.rows.len(),
+        MAX_BATCH,
+        move |batch| flush(writer.clone(), batch),
+    );
+    answer.await.unwrap_or_else(|_| Err(abandoned()))
 }
 
 fn abandoned() -> StoreError {

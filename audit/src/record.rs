@@ -89,10 +89,7 @@ pub async fn record(
     if events.is_empty() || cfg!(feature = "bench-no-audit") {
         return Ok(());
     }
-    store
-        .extension::<crate::group::GroupCommit>()
-        .record(store, source, events)
-        .await
+    crate::group::record(store, source, events).await
 }
 
 /// The result of walking the chain.

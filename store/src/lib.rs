@@ -16,6 +16,7 @@ mod blob;
 mod checkpoint;
 mod connection;
 mod error;
+mod group;
 mod models;
 mod models_consent;
 mod queries;
@@ -27,6 +28,7 @@ mod transaction;
 pub use blob::{BlobStore, BlobWriter};
 pub use connection::{AnyConnection, Backend, Db};
 pub use error::StoreError;
+pub use group::GroupQueue;
 pub use models::*;
 pub use models_consent::*;
 pub use queries::associations::*;
@@ -51,6 +53,8 @@ use transaction::{Mode, in_transaction};
 
 /// How long a caller waits for a free pooled connection before failing.
 const POOL_WAIT: Duration = Duration::from_secs(30);
+/// Most closures in one transaction of [`Store::write_grouped`].
+const MAX_GROUPED_WRITES: usize = 64;
 /// How long opening one new connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -180,6 +184,60 @@ impl Store {
     {
         self.interact(&self.pool, move |conn| in_transaction(conn, Mode::Write, f))
             .await
+    }
+
+    /// [`Store::write`] for the writes of requests that arrive together (a
+    /// registration): on SQLite, concurrent callers' closures run in one
+    /// transaction, each under its own savepoint, so an error rolls back the
+    /// caller's own changes only, and each caller is answered once that
+    /// transaction has committed (or with the failure if it did not). Their
+    /// single writer then commits once per batch instead of once per
+    /// request. A caller that stops waiting before its closure ran is
+    /// skipped: nothing of it is written.
+    ///
+    /// PostgreSQL runs each closure in a transaction of its own, as
+    /// [`Store::write`] does: its writers run side by side, and one shared
+    /// transaction would hold every row lock its closures take (the audit
+    /// chain head first of all) until the last of them is done.
+    pub async fn write_grouped<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        if self.backend == Backend::Postgres {
+            return self.write(f).await;
+        }
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Box<dyn group::GroupedWrite> = Box::new(group::Job::new(f, answer));
+        let store = self.clone();
+        self.extension::<GroupQueue<Box<dyn group::GroupedWrite>>>()
+            .submit(
+                job,
+                |_| 1,
+                MAX_GROUPED_WRITES,
+                move |batch| {
+                    let store = store.clone();
+                    async move {
+                        let ran = store
+                            .interact(&store.pool, move |conn| {
+                                group::run_batch(conn, batch);
+                                Ok::<(), StoreError>(())
+                            })
+                            .await;
+                        if let Err(e) = ran {
+                            // The batch's callers see their channels closed.
+                            tracing::error!(error = %e, "group transaction task failed");
+                        }
+                    }
+                },
+            );
+        answered.await.unwrap_or_else(|_| {
+            Err(
+                StoreError::Task("the group transaction holding this write was abandoned".into())
+                    .into(),
+            )
+        })
     }
 
     /// Checks that a connection can be had and the database answers.

@@ -45,7 +45,7 @@ where
     }
 }
 
-fn begin(conn: &mut AnyConnection, mode: Mode) -> diesel::QueryResult<()> {
+pub(crate) fn begin(conn: &mut AnyConnection, mode: Mode) -> diesel::QueryResult<()> {
     let mut attempt = 1;
     loop {
         let started = match (conn as &mut AnyConnection, mode) {

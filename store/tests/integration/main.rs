@@ -7,6 +7,7 @@ mod consent;
 mod explain;
 mod facilities;
 mod filters;
+mod grouped_writes;
 mod migrations;
 mod objects;
 mod statement_cache;
@@ -52,6 +53,27 @@ pub fn object(id: &str, patient: &str, kind: &str, n: i64) -> NewRegistryObject 
         registered_at: at(n),
         ..NewRegistryObject::default()
     }
+}
+
+/// A caller's own error type next to the store's, as the registry has.
+#[derive(Debug)]
+pub enum AppError {
+    Rejected,
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Store(e)
+    }
+}
+
+pub async fn exists(store: &Store, patient_id: &str) -> bool {
+    let id = patient_id.to_string();
+    store
+        .read(move |conn| store::patient_exists(conn, &id))
+        .await
+        .unwrap()
 }
 
 pub async fn add_patients(store: &Store, ids: &[&str]) {

@@ -3,25 +3,6 @@
 
 use crate::*;
 
-#[derive(Debug)]
-enum AppError {
-    Rejected,
-    Store(StoreError),
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        AppError::Store(e)
-    }
-}
-
-async fn exists(store: &Store, id: &'static str) -> bool {
-    store
-        .read(move |conn| store::patient_exists(conn, id))
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn err_rolls_back_everything() {
     let (store, _db) = fresh_store().await;
