@@ -55,7 +55,7 @@ impl Registry {
         // The audit record commits with the registration or not at all.
         let result = self
             .store()
-            .write(move |conn| {
+            .write_grouped(move |conn| {
                 let mut warnings = register_in(conn, &validated, &submitter)?;
                 let consent_events =
                     crate::bppc::apply_in(conn, &validated, &submitter, &policy, &mut warnings)?;

@@ -206,7 +206,7 @@ impl Repository {
         let result = self
             .registry
             .store()
-            .write(move |conn| {
+            .write_grouped(move |conn| {
                 let mut keep = Vec::new();
                 let mut errors = Vec::new();
                 for row in rows {

@@ -314,3 +314,112 @@ async fn leaf_class_across_patients_is_refused() {
     assert_eq!(q.object_refs.len(), 2, "ObjectRef may span patients");
     hub.stop().await;
 }
+
+/// Registrations that arrive together share one database transaction on
+/// SQLite (group commit); each must still be answered, stored and audited
+/// on its own: a rejected one leaves nothing, the others are unaffected,
+/// and of two racing submissions of one document uniqueId exactly one wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_are_each_answered_stored_and_audited_alone() {
+    let hub = std::sync::Arc::new(TestHub::start().await.unwrap());
+    let patients = [
+        hub.add_patient("GC1").await.unwrap(),
+        hub.add_patient("GC2").await.unwrap(),
+    ];
+    let mut submissions = Vec::new();
+    for i in 0..24 {
+        // Every fourth names a patient the registry does not know.
+        let pid = if i % 4 == 3 {
+            hub.patient(&format!("GCX{i}"))
+        } else {
+            patients[i % 2].clone()
+        };
+        let doc = registered(&hub, "Document01", format!("document {i}").as_bytes());
+        submissions.push((pid, doc));
+    }
+    // Two submissions of one uniqueId with different bytes.
+    let twin = registered(&hub, "Document01", b"twin a");
+    let mut other = registered(&hub, "Document01", b"twin b");
+    other.unique_id = twin.unique_id.clone();
+    submissions.push((patients[0].clone(), twin));
+    submissions.push((patients[0].clone(), other));
+
+    let mut answers = Vec::new();
+    for (pid, doc) in submissions.clone() {
+        let hub = std::sync::Arc::clone(&hub);
+        answers.push(tokio::spawn(async move {
+            let sub = Submission::new(&pid, &hub.facility_oid).with(doc);
+            register(&hub, &sub).await
+        }));
+    }
+    let mut stored: Vec<Vec<String>> = vec![Vec::new(), Vec::new()];
+    let (mut successes, mut failures) = (0, 0);
+    for (i, answer) in answers.into_iter().enumerate() {
+        let r = answer.await.unwrap();
+        let (pid, doc) = &submissions[i];
+        if i < 24 && i % 4 == 3 {
+            assert_eq!(r.status, ResponseStatus::Failure, "{i}");
+            assert_eq!(codes(&r.errors), vec!["XDSUnknownPatientId"], "{i}");
+        } else if i < 24 {
+            assert_eq!(r.status, ResponseStatus::Success, "{i}: {:?}", r.errors);
+        }
+        if r.status == ResponseStatus::Success {
+            successes += 1;
+            stored[usize::from(pid != &patients[0])].push(doc.unique_id.clone());
+        } else {
+            failures += 1;
+        }
+    }
+    assert_eq!(failures, 6 + 1, "six unknown patients and one of the twins");
+    assert_eq!(successes, 18 + 1);
+
+    for (pid, expected) in patients.iter().zip(stored.iter_mut()) {
+        let q = query(&hub, &fixtures::find_documents(pid, "LeafClass")).await;
+        let mut found: Vec<String> = q
+            .objects
+            .iter()
+            .filter_map(|o| match o {
+                ebrim::RegistryObject::ExtrinsicObject(e) => {
+                    e.core.external_id(DE_UNIQUE_ID).map(str::to_string)
+                }
+                _ => None,
+            })
+            .collect();
+        found.sort();
+        expected.sort();
+        assert_eq!(&found, expected, "{pid}");
+    }
+
+    let records =
+        hub::audit::report::search(&hub.hub.store, &hub::audit::report::AuditQuery::default())
+            .await
+            .unwrap();
+    let iti42: Vec<_> = records
+        .iter()
+        .filter(|r| r.transaction == "ITI-42")
+        .collect();
+    assert_eq!(iti42.iter().filter(|r| r.outcome == 0).count(), successes);
+    assert_eq!(iti42.iter().filter(|r| r.outcome != 0).count(), failures);
+    for i in (3..24).step_by(4) {
+        let nobody = hub.patient(&format!("GCX{i}"));
+        assert_eq!(
+            iti42
+                .iter()
+                .filter(|r| r.patient.as_deref() == Some(nobody.as_str()))
+                .map(|r| r.outcome)
+                .collect::<Vec<_>>(),
+            vec![8],
+            "{nobody}"
+        );
+    }
+    assert!(
+        hub::audit::verify(&hub.hub.store)
+            .await
+            .unwrap()
+            .is_intact()
+    );
+    match std::sync::Arc::try_unwrap(hub) {
+        Ok(hub) => hub.stop().await,
+        Err(_) => panic!("the hub is still shared"),
+    }
+}
