@@ -45,6 +45,9 @@ pub struct LoadReport {
     pub payload_mb_per_s: f64,
     pub latency: stats::Latency,
     pub server: Option<server::ServerUsage>,
+    /// The load tool's own CPU during the run, relative to one core: on a
+    /// machine it shares with the hub, what the hub could not use.
+    pub client_cpu_percent: Option<f64>,
 }
 
 struct Worker {
@@ -148,9 +151,13 @@ pub async fn run(
         phase(&workload, 0, plan.warmup, plan).await?;
     }
     let probe = server_pid.and_then(server::Probe::start);
+    let client_ticks = server::cpu_ticks(std::process::id());
     let started = Instant::now();
     let workers = phase(&workload, plan.warmup, plan.requests, plan).await?;
     let wall = started.elapsed().as_secs_f64();
+    let client_cpu_percent = client_ticks
+        .zip(server::cpu_ticks(std::process::id()))
+        .map(|(start, end)| server::cpu_percent(end.saturating_sub(start), wall));
     let server = match probe {
         Some(p) => Some(p.finish().await),
         None => None,
@@ -179,6 +186,7 @@ pub async fn run(
         payload_mb_per_s: per_s(payload as f64 / 1_048_576.0),
         latency: stats::Latency::of(&mut lat),
         server,
+        client_cpu_percent,
     })
 }
 
@@ -207,6 +215,9 @@ impl LoadReport {
                 "  server pid {}: cpu {:.2}s ({:.0}% of one core), rss start {:.1} MB, max {:.1} MB, end {:.1} MB\n",
                 sv.pid, sv.cpu_seconds, sv.cpu_percent, sv.rss_start_mb, sv.rss_max_mb, sv.rss_end_mb
             ));
+        }
+        if let Some(c) = self.client_cpu_percent {
+            s.push_str(&format!("  load tool cpu {c:.0}% of one core\n"));
         }
         for e in &self.error_samples {
             s.push_str(&format!("  error: {e}\n"));

@@ -34,6 +34,15 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(utime + stime)
 }
 
+/// CPU `ticks` over `wall` seconds, relative to one core.
+pub fn cpu_percent(ticks: u64, wall: f64) -> f64 {
+    if wall > 0.0 {
+        100.0 * ticks as f64 / TICKS_PER_SECOND / wall
+    } else {
+        0.0
+    }
+}
+
 /// Resident set size in kB.
 pub fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -88,15 +97,11 @@ impl Probe {
         let wall = self.started.elapsed().as_secs_f64();
         let ticks = cpu_ticks(self.pid).unwrap_or(self.ticks_start);
         let rss_end = rss_kb(self.pid).unwrap_or(0);
-        let cpu_seconds = ticks.saturating_sub(self.ticks_start) as f64 / TICKS_PER_SECOND;
+        let busy = ticks.saturating_sub(self.ticks_start);
         ServerUsage {
             pid: self.pid,
-            cpu_seconds,
-            cpu_percent: if wall > 0.0 {
-                100.0 * cpu_seconds / wall
-            } else {
-                0.0
-            },
+            cpu_seconds: busy as f64 / TICKS_PER_SECOND,
+            cpu_percent: cpu_percent(busy, wall),
             rss_start_mb: self.rss_start as f64 / 1024.0,
             rss_max_mb: self.rss_max.load(Ordering::Relaxed).max(rss_end) as f64 / 1024.0,
             rss_end_mb: rss_end as f64 / 1024.0,
