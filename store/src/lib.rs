@@ -4,7 +4,8 @@
 //! One diesel code base serves SQLite (embedded default) and PostgreSQL
 //! (production) through [`AnyConnection`]. Callers run their work as a closure
 //! on the blocking pool with [`Store::read`] or, inside one transaction,
-//! [`Store::write`]; the closures call the query functions of this crate
+//! [`Store::write`] (or [`Store::write_grouped`], which on SQLite lets
+//! concurrent writes share one transaction, each under a savepoint); the closures call the query functions of this crate
 //! (`objects_by_ids`, `find_documents`, ...), which all take `&mut AnyConnection`.
 //!
 //! Design rules: application-generated text ids, no triggers or stored
