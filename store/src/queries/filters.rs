@@ -272,15 +272,23 @@ fn codes_among<'a>(
     })
 }
 
-/// Ids of the patient's objects having a `kind` value among `values`.
+/// The patient's code rows of one `kind`: what the three subqueries below
+/// narrow by value.
 ///
 /// Subqueries stay unboxed: diesel renders `IN (subquery)` for the
 /// MultiConnection backend through the concrete backends' implementations.
-#[diesel::dsl::auto_type(no_type_alias)]
-fn codes_equal<'a>(patient_id: &'a str, kind: &'a str, values: &'a [String]) -> _ {
+#[diesel::dsl::auto_type]
+fn codes_of_kind<'a>(patient_id: &'a str, kind: &'a str) -> _ {
     object_codes::table
         .filter(object_codes::patient_id.eq(patient_id))
         .filter(object_codes::kind.eq(kind))
+}
+
+/// Ids of the patient's objects having a `kind` value among `values`.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn codes_equal<'a>(patient_id: &'a str, kind: &'a str, values: &'a [String]) -> _ {
+    let of_kind: codes_of_kind<'a> = codes_of_kind(patient_id, kind);
+    of_kind
         .filter(object_codes::value.eq_any(values))
         .select(object_codes::object_id)
 }
@@ -292,11 +300,8 @@ fn codes_in_json<'a>(
     kind: &'a str,
     among: InJsonArray<object_codes::value>,
 ) -> _ {
-    object_codes::table
-        .filter(object_codes::patient_id.eq(patient_id))
-        .filter(object_codes::kind.eq(kind))
-        .filter(among)
-        .select(object_codes::object_id)
+    let of_kind: codes_of_kind<'a> = codes_of_kind(patient_id, kind);
+    of_kind.filter(among).select(object_codes::object_id)
 }
 
 /// Ids of the patient's objects having a `kind` value matching one LIKE pattern.
@@ -304,11 +309,8 @@ fn codes_in_json<'a>(
 fn codes_like<'a>(patient_id: &'a str, kind: &'a str, pattern: &'a str) -> _ {
     let like: diesel::dsl::Escape<diesel::dsl::Like<object_codes::value, &'a str>> =
         object_codes::value.like(pattern).escape('\\');
-    object_codes::table
-        .filter(object_codes::patient_id.eq(patient_id))
-        .filter(object_codes::kind.eq(kind))
-        .filter(like)
-        .select(object_codes::object_id)
+    let of_kind: codes_of_kind<'a> = codes_of_kind(patient_id, kind);
+    of_kind.filter(like).select(object_codes::object_id)
 }
 
 /// `id IN (objects whose kind value is LIKE p1) OR id IN (... p2) ...`,
