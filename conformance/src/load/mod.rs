@@ -215,6 +215,14 @@ impl LoadReport {
                 "  server pid {}: cpu {:.2}s ({:.0}% of one core), rss start {:.1} MB, max {:.1} MB, end {:.1} MB\n",
                 sv.pid, sv.cpu_seconds, sv.cpu_percent, sv.rss_start_mb, sv.rss_max_mb, sv.rss_end_mb
             ));
+            let per_request = |mb: f64| mb * 1024.0 / self.ok.max(1) as f64;
+            if let (Some(storage), Some(calls)) = (sv.disk_write_mb, sv.written_mb) {
+                s.push_str(&format!(
+                    "  server writes: {calls:.1} MB through write calls ({:.1} KB per ok request), {storage:.1} MB counted by the kernel as sent to storage ({:.1} KB)\n",
+                    per_request(calls),
+                    per_request(storage)
+                ));
+            }
         }
         if let Some(c) = self.client_cpu_percent {
             s.push_str(&format!("  load tool cpu {c:.0}% of one core\n"));
