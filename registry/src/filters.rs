@@ -135,7 +135,8 @@ impl MemberFilter {
             .collect();
         if !self.confidentiality_codes.is_empty() && !docs.is_empty() {
             let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
-            let rows = store::codes_by_object_ids(conn, &ids)?;
+            let patients = store::patients_of(&docs);
+            let rows = store::codes_by_object_ids(conn, &patients, &ids)?;
             docs.retain(|d| {
                 let mine: Vec<&str> = rows
                     .iter()

@@ -67,10 +67,10 @@ impl<'p> Visibility<'p> {
                 .filter(|p| !self.states.contains_key(p))
                 .collect();
             self.load_states(conn, patients.into_iter().collect())?;
-            let entries: Vec<String> = undecided
+            let entries: Vec<&RegistryObjectRow> = undecided
                 .iter()
+                .copied()
                 .filter(|r| r.kind == store::KIND_DOCUMENT_ENTRY)
-                .map(|r| r.id.clone())
                 .collect();
             let codes = self.marked_codes(conn, &entries)?;
             for r in undecided {
@@ -300,7 +300,7 @@ impl Visibility<'_> {
     fn marked_codes(
         &self,
         conn: &mut AnyConnection,
-        ids: &[String],
+        entries: &[&RegistryObjectRow],
     ) -> Result<HashMap<String, Vec<String>>, StoreError> {
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
         let marked: Vec<String> = self
@@ -310,11 +310,13 @@ impl Visibility<'_> {
             .chain(&self.policy.secret_codes)
             .cloned()
             .collect();
-        if ids.is_empty() || marked.is_empty() {
+        if entries.is_empty() || marked.is_empty() {
             return Ok(out);
         }
+        let patients = store::patients_of(entries.iter().copied());
+        let ids: Vec<String> = entries.iter().map(|r| r.id.clone()).collect();
         for (id, value) in
-            store::objects_with_codes(conn, ids, store::CODE_CONFIDENTIALITY, &marked)?
+            store::objects_with_codes(conn, &patients, &ids, store::CODE_CONFIDENTIALITY, &marked)?
         {
             out.entry(id).or_default().push(value);
         }

@@ -154,6 +154,25 @@ impl Target {
         }
     }
 
+    /// Applies migrations one by one up to and including `version` (its
+    /// folder name's date part, e.g. `2026-12-02-000000`), and returns the
+    /// connection: tests seed a database as an older release left it, then
+    /// let [`crate::Store::open`] upgrade it. Fails if `version` is not pending.
+    pub(crate) fn migrate_through(&self, version: &str) -> Result<AnyConnection, StoreError> {
+        let wanted = version.replace('-', "");
+        let mut conn = self.establish(false)?;
+        loop {
+            let applied = match &mut conn {
+                AnyConnection::Postgresql(c) => c.run_next_migration(POSTGRES_MIGRATIONS),
+                AnyConnection::Sqlite(c) => c.run_next_migration(SQLITE_MIGRATIONS),
+            }
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+            if applied.to_string().replace('-', "") == wanted {
+                return Ok(conn);
+            }
+        }
+    }
+
     fn migrate_once(&self) -> Result<(), StoreError> {
         let mut conn = self.establish(false)?;
         let applied = match &mut conn {

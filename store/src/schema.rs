@@ -48,7 +48,7 @@ diesel::table! {
 
 diesel::table! {
     /// Multi-valued searchable attributes (eventCode, authorPerson, ...).
-    object_codes (object_id, kind, value) {
+    object_codes (patient_id, kind, value, object_id) {
         object_id -> Text,
         patient_id -> Text,
         kind -> Text,

@@ -65,6 +65,14 @@ impl TestDatabase {
         Store::open(&self.url, 4).await
     }
 
+    /// Migrates this database only up to and including `version` (a
+    /// migration folder's date, e.g. `2026-12-02-000000`) and returns a
+    /// connection to it, to seed rows as that schema held them before
+    /// [`TestDatabase::open_store`] applies the rest.
+    pub fn migrate_through(&self, version: &str) -> Result<crate::AnyConnection, StoreError> {
+        crate::connection::Target::parse(&self.url)?.migrate_through(version)
+    }
+
     fn sqlite() -> Result<TestDatabase, StoreError> {
         let dir = tempfile::Builder::new().prefix("renkei-test-").tempdir()?;
         let path = dir.path().join("renkei.db");

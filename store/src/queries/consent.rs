@@ -140,9 +140,11 @@ pub fn emergency_accesses_of(
 
 /// (object id, value) of the given values of one multi-valued attribute
 /// (e.g. the restricted and secret confidentialityCodes) among these
-/// objects; primary-key lookups, and only matching rows come back.
+/// objects of these patients (`patient_ids` holds each object's patient);
+/// served by `object_codes`' key, and only matching rows come back.
 pub fn objects_with_codes(
     conn: &mut AnyConnection,
+    patient_ids: &[String],
     object_ids: &[String],
     kind: &str,
     values: &[String],
@@ -152,14 +154,17 @@ pub fn objects_with_codes(
     if values.is_empty() {
         return Ok(out);
     }
-    for chunk in object_ids.chunks(IN_LIST_CHUNK) {
-        let q = object_codes::table
-            .filter(object_codes::kind.eq(kind))
-            .select((object_codes::object_id, object_codes::value))
-            .into_boxed::<crate::Db>();
-        let q = one_of!(conn, q, object_codes::object_id, chunk)?;
-        let q = one_of!(conn, q, object_codes::value, values)?;
-        out.extend(q.load::<(String, String)>(conn)?);
+    for patients in patient_ids.chunks(IN_LIST_CHUNK) {
+        for chunk in object_ids.chunks(IN_LIST_CHUNK) {
+            let q = object_codes::table
+                .filter(object_codes::kind.eq(kind))
+                .select((object_codes::object_id, object_codes::value))
+                .into_boxed::<crate::Db>();
+            let q = one_of!(conn, q, object_codes::patient_id, patients)?;
+            let q = one_of!(conn, q, object_codes::value, values)?;
+            let q = one_of!(conn, q, object_codes::object_id, chunk)?;
+            out.extend(q.load::<(String, String)>(conn)?);
+        }
     }
     Ok(out)
 }

@@ -102,15 +102,29 @@ pub fn objects_by_unique_ids(
 }
 
 /// Every version of a logical object, oldest first.
+///
+/// Two lookups: the version whose entryUUID is the lid (the first), by
+/// primary key, and the others through the partial `registry_objects_lid`
+/// index, which holds only rows with `lid <> id` so that registering a first
+/// version costs no lid index page.
 pub fn objects_by_lid(
     conn: &mut AnyConnection,
     lid: &str,
 ) -> Result<Vec<RegistryObjectRow>, StoreError> {
-    Ok(registry_objects::table
+    let mut out: Vec<RegistryObjectRow> = registry_objects::table
+        .filter(registry_objects::id.eq(lid))
         .filter(registry_objects::lid.eq(lid))
-        .order((registry_objects::version.asc(), registry_objects::id.asc()))
         .select(RegistryObjectRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    out.extend(
+        registry_objects::table
+            .filter(registry_objects::lid.eq(lid))
+            .filter(registry_objects::lid.ne(registry_objects::id))
+            .select(RegistryObjectRow::as_select())
+            .load(conn)?,
+    );
+    out.sort_by(|a, b| (a.version, &a.id).cmp(&(b.version, &b.id)));
+    Ok(out)
 }
 
 /// Sets the availabilityStatus of these objects. Returns the rows changed.
@@ -150,24 +164,33 @@ pub fn set_last_update_time(
     Ok(changed)
 }
 
-/// The multi-valued attributes of these objects.
+/// The multi-valued attributes of these objects. `patient_ids` holds the
+/// patient of every object asked for: codes are stored by patient
+/// (`object_codes`' key), so the lookup walks those patients' codes.
 pub fn codes_by_object_ids(
     conn: &mut AnyConnection,
+    patient_ids: &[String],
     object_ids: &[String],
 ) -> Result<Vec<ObjectCodeRow>, StoreError> {
     let mut out = Vec::new();
-    for chunk in object_ids.chunks(IN_LIST_CHUNK) {
-        let q = object_codes::table
-            .order((
-                object_codes::object_id,
-                object_codes::kind,
-                object_codes::value,
-            ))
-            .select(ObjectCodeRow::as_select())
-            .into_boxed::<Db>();
-        out.extend(one_of!(conn, q, object_codes::object_id, chunk)?.load(conn)?);
+    for patients in patient_ids.chunks(IN_LIST_CHUNK) {
+        for chunk in object_ids.chunks(IN_LIST_CHUNK) {
+            let q = object_codes::table
+                .select(ObjectCodeRow::as_select())
+                .into_boxed::<Db>();
+            let q = one_of!(conn, q, object_codes::patient_id, patients)?;
+            out.extend(one_of!(conn, q, object_codes::object_id, chunk)?.load(conn)?);
+        }
     }
+    out.sort_by(|a, b| (&a.object_id, &a.kind, &a.value).cmp(&(&b.object_id, &b.kind, &b.value)));
     Ok(out)
+}
+
+/// The distinct patients of these objects, for [`codes_by_object_ids`].
+pub fn patients_of<'a>(rows: impl IntoIterator<Item = &'a RegistryObjectRow>) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> =
+        rows.into_iter().map(|r| r.patient_id.as_str()).collect();
+    set.into_iter().map(str::to_string).collect()
 }
 
 /// Chunked loads come back per chunk; give callers one stable order.

@@ -2,7 +2,7 @@
 //! requester, withdrawal (all, per facility, per BPPC document), the
 //! restricted/secret code lookup, and index use of every statement.
 
-use crate::explain::{full_scans, statements_of};
+use crate::explain::{scanning, statements_of};
 use crate::*;
 use store::{ConsentGrantRow, EmergencyAccessRow};
 
@@ -156,6 +156,7 @@ async fn only_marked_confidentiality_codes_come_back() {
             )?;
             let found = store::objects_with_codes(
                 conn,
+                &strings(&[P]),
                 &strings(&["d1", "d2"]),
                 store::CODE_CONFIDENTIALITY,
                 &strings(&["R^^c", "V^^c"]),
@@ -177,17 +178,19 @@ async fn consent_queries_use_indexes() {
                 store::consent_grants_of(c, &ids, Some(A)).unwrap();
                 store::consent_grants_of(c, &ids, None).unwrap();
                 store::emergency_accesses_of(c, &ids, Some(A)).unwrap();
-                store::objects_with_codes(c, &ids, store::CODE_CONFIDENTIALITY, &ids).unwrap();
+                store::objects_with_codes(c, &ids, &ids, store::CODE_CONFIDENTIALITY, &ids)
+                    .unwrap();
+                store::objects_with_codes(
+                    c,
+                    &ids[..1],
+                    &ids[..1],
+                    store::CODE_CONFIDENTIALITY,
+                    &ids,
+                )
+                .unwrap();
             });
             assert!(statements.len() >= 4, "captured {statements:?}");
-            let mut offenders = Vec::new();
-            for sql in statements {
-                let scans = full_scans(conn, &sql);
-                if !scans.is_empty() {
-                    offenders.push(format!("{sql}\n  -> {scans:?}"));
-                }
-            }
-            Ok::<_, StoreError>(offenders)
+            Ok::<_, StoreError>(scanning(conn, statements))
         })
         .await
         .unwrap();

@@ -8,7 +8,7 @@ use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::sql_types::Text;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use std::sync::{Arc, Mutex};
-use store::{AnyConnection, DocumentFilter, FolderFilter, SubmissionSetFilter};
+use store::{AnyConnection, AuditFilter, DocumentFilter, FolderFilter, SubmissionSetFilter};
 
 /// The SQL of every statement `f` runs.
 pub(crate) fn statements_of(
@@ -99,6 +99,18 @@ fn highest_parameter(sql: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// Each of `statements` whose plan scans a table, with the scans.
+pub(crate) fn scanning(conn: &mut AnyConnection, statements: Vec<String>) -> Vec<String> {
+    let mut offenders = Vec::new();
+    for sql in statements {
+        let scans = full_scans(conn, &sql);
+        if !scans.is_empty() {
+            offenders.push(format!("{sql}\n  -> {scans:?}"));
+        }
+    }
+    offenders
+}
+
 pub(crate) fn full_scans(conn: &mut AnyConnection, sql: &str) -> Vec<String> {
     let is_sqlite = matches!(conn, AnyConnection::Sqlite(_));
     let lines = plan(conn, sql);
@@ -182,7 +194,8 @@ async fn all_queries_use_indexes() {
                 store::objects_by_ids(c, &ids).unwrap();
                 store::objects_by_unique_ids(c, Some(store::KIND_DOCUMENT_ENTRY), &ids).unwrap();
                 store::objects_by_lid(c, "a").unwrap();
-                store::codes_by_object_ids(c, &ids).unwrap();
+                store::codes_by_object_ids(c, &ids, &ids).unwrap();
+                store::codes_by_object_ids(c, &ids[..1], &ids).unwrap();
                 store::associations_by_ids(c, &ids).unwrap();
                 store::associations_touching(c, &ids, Some(&types)).unwrap();
                 store::document_by_unique_id(c, "1.2", "a").unwrap();
@@ -194,20 +207,55 @@ async fn all_queries_use_indexes() {
                 store::revoked_serials(c).unwrap();
             });
             assert!(statements.len() >= 18, "captured {statements:?}");
-            let mut offenders = Vec::new();
-            for sql in statements {
-                let scans = full_scans(conn, &sql);
-                if !scans.is_empty() {
-                    offenders.push(format!("{sql}\n  -> {scans:?}"));
-                }
-            }
-            Ok::<_, StoreError>(offenders)
+            Ok::<_, StoreError>(scanning(conn, statements))
         })
         .await
         .unwrap();
     assert!(
         offenders.is_empty(),
         "queries scanning a table:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn audit_searches_use_indexes() {
+    let (store, _db) = fresh_store().await;
+    let offenders = store
+        .read(|conn| {
+            let at = chrono::DateTime::from_timestamp(1_700_000_000, 0)
+                .unwrap()
+                .naive_utc();
+            let statements = statements_of(conn, |c| {
+                let mut by = |f: AuditFilter| store::search_audit(c, &f, 10).unwrap();
+                by(AuditFilter {
+                    patient: Some("P".into()),
+                    ..Default::default()
+                });
+                by(AuditFilter {
+                    facility: Some("1.2".into()),
+                    after_seq: Some(5),
+                    ..Default::default()
+                });
+                by(AuditFilter {
+                    since: Some(at),
+                    until: Some(at),
+                    ..Default::default()
+                });
+                by(AuditFilter {
+                    after_seq: Some(5),
+                    ..Default::default()
+                });
+                store::last_audit_seq_before(c, at).unwrap();
+            });
+            assert_eq!(statements.len(), 5, "captured {statements:?}");
+            Ok::<_, StoreError>(scanning(conn, statements))
+        })
+        .await
+        .unwrap();
+    assert!(
+        offenders.is_empty(),
+        "audit searches scanning a table:\n{}",
         offenders.join("\n")
     );
 }

@@ -109,3 +109,95 @@ async fn concurrent_opens_agree() {
         open.await.unwrap().unwrap().ping().await.unwrap();
     }
 }
+
+/// The 2026-12-05 migrations rebuild `object_codes` and (SQLite) `audit_log`
+/// and replace the lid index: a database seeded as the release before left
+/// it reads the same after the upgrade.
+#[tokio::test]
+async fn upgrading_keeps_codes_versions_and_audit_rows() {
+    const P: &str = "P1^^^&1.2&ISO";
+    let db = TestDatabase::new().await.unwrap();
+    // Seeded as the release before left it (blocking calls: nothing else
+    // runs on this test's runtime).
+    let mut conn = db.migrate_through("2026-12-02-000000").unwrap();
+    let at = "'2024-05-01 09:00:00'";
+    let sql = [
+        format!("INSERT INTO patients (patient_id, created_at) VALUES ('{P}', {at})"),
+        objects_sql(at),
+        format!(
+            "INSERT INTO object_codes (object_id, patient_id, kind, value) VALUES \
+             ('D1', '{P}', 'confidentialityCode', 'N^^c'), \
+             ('D1', '{P}', 'eventCode', 'E1^^e'), \
+             ('D2', '{P}', 'confidentialityCode', 'R^^c')"
+        ),
+        format!(
+            "INSERT INTO audit_log (seq, recorded_at, transaction_label, event_id, \
+             action, outcome, facility, patient, documents, access_basis, message, \
+             prev_hash, hash) VALUES \
+             (1, {at}, 'ITI-42', 'e1', 'C', 0, '1.2.3', '{P}', '[]', NULL, '<m/>', 'p0', 'h1'), \
+             (2, {at}, 'ITI-18', 'e2', 'E', 4, NULL, NULL, '[]', 'consent', '<m2/>', 'h1', 'h2')"
+        ),
+    ];
+    for s in sql {
+        store::testing::execute_sql(&mut conn, &s).unwrap();
+    }
+    let before = snapshot(&mut conn);
+    drop(conn);
+    assert_eq!(before.0.len(), 3);
+    assert_eq!(before.1.len(), 2);
+    assert_eq!(before.2.len(), 2);
+
+    let store = Store::open(db.url(), 1).await.unwrap();
+    let after = store
+        .read(|c| Ok::<_, StoreError>(snapshot(c)))
+        .await
+        .unwrap();
+    assert_eq!(after, before);
+    // And the upgraded schema takes new rows of every kind.
+    store
+        .write(|c| {
+            store::insert_codes(
+                c,
+                &[store::ObjectCodeRow {
+                    object_id: "D2".into(),
+                    patient_id: P.into(),
+                    kind: "eventCode".into(),
+                    value: "E2^^e".into(),
+                }],
+            )
+        })
+        .await
+        .unwrap();
+}
+
+/// Two versions of one logical DocumentEntry (lid D1).
+fn objects_sql(at: &str) -> String {
+    const P: &str = "P1^^^&1.2&ISO";
+    let row = |id: &str, lid: &str, version: i32, uid: &str| {
+        format!(
+            "('{id}', '{P}', 'DocumentEntry', '{lid}', {version}, '{uid}', 'Approved', \
+             '1.2.3', '{{\"id\":\"{id}\"}}', {at})"
+        )
+    };
+    format!(
+        "INSERT INTO registry_objects (id, patient_id, kind, lid, version, unique_id, status, \
+         submitter, body, registered_at) VALUES {}, {}",
+        row("D1", "D1", 1, "1.2.3.1"),
+        row("D2", "D1", 2, "1.2.3.1")
+    )
+}
+
+type Snapshot = (
+    Vec<store::ObjectCodeRow>,
+    Vec<store::RegistryObjectRow>,
+    Vec<store::AuditRow>,
+);
+
+fn snapshot(conn: &mut store::AnyConnection) -> Snapshot {
+    let ids = ["D1".to_string(), "D2".to_string()];
+    (
+        store::codes_by_object_ids(conn, &["P1^^^&1.2&ISO".to_string()], &ids).unwrap(),
+        store::objects_by_lid(conn, "D1").unwrap(),
+        store::search_audit(conn, &store::AuditFilter::default(), 10).unwrap(),
+    )
+}

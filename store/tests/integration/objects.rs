@@ -70,7 +70,12 @@ async fn status_and_last_update_changes() {
 async fn codes_by_object() {
     let (store, _db) = registry_fixture().await;
     let codes = store
-        .read(|conn| store::codes_by_object_ids(conn, &strings(&["F1", "SS2"])))
+        .read(|conn| {
+            let ids = strings(&["F1", "SS2"]);
+            // Asked under another patient, the same objects have no codes.
+            assert!(store::codes_by_object_ids(conn, &strings(&[P2]), &ids)?.is_empty());
+            store::codes_by_object_ids(conn, &strings(&[P2, P1]), &ids)
+        })
         .await
         .unwrap();
     let got: Vec<(&str, &str, &str)> = codes

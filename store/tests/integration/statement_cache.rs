@@ -42,7 +42,7 @@ fn lookups(c: &mut AnyConnection, ids: &[String]) {
     let types = strings(&[HAS_MEMBER, RPLC]);
     store::objects_by_ids(c, ids).unwrap();
     store::objects_by_unique_ids(c, Some(store::KIND_DOCUMENT_ENTRY), ids).unwrap();
-    store::codes_by_object_ids(c, ids).unwrap();
+    store::codes_by_object_ids(c, ids, ids).unwrap();
     store::associations_by_ids(c, ids).unwrap();
     store::associations_touching(c, ids, Some(&types)).unwrap();
     store::documents_by_unique_ids(c, "1.2", ids).unwrap();
