@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# ITI-42 against a copy of a SQLite corpus made before (so runs of two builds
-# start from the same database), optionally after extra SQL, optionally with
-# the WAL's frames attributed to tables and indexes (bench/wal_frames.py).
+# One transaction's load (ITI-42 unless TX says otherwise) against a copy of
+# a SQLite corpus made before, so runs of two builds start from the same
+# database; optionally after extra SQL, optionally with the WAL's frames
+# attributed to tables and indexes (bench/wal_frames.py).
 #
-#   bench/iti42_on_copy.sh BIN_DIR CORPUS_DIR LABEL CONCURRENCY REQUESTS [SQL]
+#   bench/load_on_copy.sh BIN_DIR CORPUS_DIR LABEL CONCURRENCY REQUESTS [SQL]
 #
 # BIN_DIR holds renkei and renkei-load (copy them out of a target directory:
 # two checkouts must not share one). CORPUS_DIR is a `renkei-load init` +
 # `generate` data directory (the hub migrates the copy when it starts; for
 # a fair start run VACUUM on the corpus after migrating it once). Env:
-# PATIENTS (10000), WAL=1 copies the WAL after the run and attributes it,
-# JSON (results file, default bench/results/iti42-on-copy.jsonl).
+# TX (a `renkei-load run --tx` value, default iti42), PATIENTS (10000), WAL=1 copies the WAL after the run and attributes it,
+# JSON (results file, default bench/results/load-on-copy.jsonl).
 set -euo pipefail
 bin=$1 corpus=$2 label=$3 conc=$4 requests=$5 sql=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-run=${TMPDIR:-/tmp}/renkei-iti42-$label
+run=${TMPDIR:-/tmp}/renkei-load-$label
 rm -rf "$run"; cp -a "$corpus" "$run"
 # A copy still being written back makes the hub's writes wait on it.
 sync
@@ -23,11 +24,11 @@ sync
 start_hub "$bin/renkei" "$run" "${PORT:-38643}" "${OPS_PORT:-39664}" "${MLLP_PORT:-32775}" "$run/hub.log"
 trap 'kill -INT $hub 2>/dev/null || true; rm -rf "$run"' EXIT
 common=(--data-dir "$run" run --url "https://127.0.0.1:${PORT:-38643}" --patients "${PATIENTS:-10000}"
-  --tx iti42 --concurrency "$conc" --server-pid "$hub")
+  --tx "${TX:-iti42}" --concurrency "$conc" --server-pid "$hub")
 "$bin/renkei-load" "${common[@]}" --requests 200 --warmup 0 --prepare 20 > /dev/null 2>&1
 echo "== $label c=$conc load $(cut -d' ' -f1 /proc/loadavg)"
 "$bin/renkei-load" "${common[@]}" --requests "$requests" --warmup 0 --prepare 20 \
-  --json "${JSON:-$here/results/iti42-on-copy.jsonl}" --label "$label/c$conc" 2>&1 | grep -v INFO
+  --json "${JSON:-$here/results/load-on-copy.jsonl}" --label "$label/c$conc" 2>&1 | grep -v INFO
 if [ "${WAL:-0}" = 1 ]; then
   cp "$run/renkei.db-wal" "$run/wal-copy"
   kill -INT "$hub"; wait "$hub" 2>/dev/null || true
