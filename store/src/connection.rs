@@ -158,6 +158,7 @@ impl Target {
     /// folder name's date part, e.g. `2026-12-02-000000`), and returns the
     /// connection: tests seed a database as an older release left it, then
     /// let [`crate::Store::open`] upgrade it. Fails if `version` is not pending.
+    #[cfg(feature = "testing")]
     pub(crate) fn migrate_through(&self, version: &str) -> Result<AnyConnection, StoreError> {
         let wanted = version.replace('-', "");
         let mut conn = self.establish(false)?;
