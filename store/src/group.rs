@@ -10,7 +10,7 @@
 
 use crate::AnyConnection;
 use crate::error::StoreError;
-use crate::transaction::{Mode, begin};
+use crate::transaction::{Mode, begin, commit_or_roll_back};
 use diesel::Connection;
 use diesel::connection::TransactionManager;
 use std::future::Future;
@@ -161,19 +161,10 @@ where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<StoreError>,
 {
-    type Tm = <AnyConnection as Connection>::TransactionManager;
-    Tm::begin_transaction(conn).map_err(StoreError::from)?;
-    match f(conn) {
-        Ok(value) => Tm::commit_transaction(conn)
-            .map(|()| value)
-            .map_err(|e| StoreError::from(e).into()),
-        Err(e) => {
-            if let Err(rollback) = Tm::rollback_transaction(conn) {
-                tracing::error!(error = %rollback, "rollback to savepoint failed");
-            }
-            Err(e)
-        }
-    }
+    // Nested inside the batch's transaction, diesel begins a savepoint.
+    <AnyConnection as Connection>::TransactionManager::begin_transaction(conn)
+        .map_err(StoreError::from)?;
+    commit_or_roll_back(conn, f)
 }
 
 /// The batch's transaction: every job under its own savepoint, one commit.

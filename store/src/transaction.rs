@@ -29,6 +29,16 @@ where
     E: From<StoreError>,
 {
     begin(conn, mode).map_err(StoreError::from)?;
+    commit_or_roll_back(conn, f)
+}
+
+/// Runs `f` in the transaction (or savepoint) just begun on `conn`: commit
+/// (release) on `Ok`, roll back on `Err`.
+pub(crate) fn commit_or_roll_back<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<StoreError>,
+{
     match f(conn) {
         Ok(value) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
             .map(|()| value)

@@ -110,12 +110,14 @@ async fn concurrent_opens_agree() {
     }
 }
 
+/// The patient of the upgrade test's rows.
+const P: &str = "P1^^^&1.2&ISO";
+
 /// The 2026-12-05 migrations rebuild `object_codes` and (SQLite) `audit_log`
 /// and replace the lid index: a database seeded as the release before left
 /// it reads the same after the upgrade.
 #[tokio::test]
 async fn upgrading_keeps_codes_versions_and_audit_rows() {
-    const P: &str = "P1^^^&1.2&ISO";
     let db = TestDatabase::new().await.unwrap();
     // Seeded as the release before left it (blocking calls: nothing else
     // runs on this test's runtime).
@@ -172,7 +174,6 @@ async fn upgrading_keeps_codes_versions_and_audit_rows() {
 
 /// Two versions of one logical DocumentEntry (lid D1).
 fn objects_sql(at: &str) -> String {
-    const P: &str = "P1^^^&1.2&ISO";
     let row = |id: &str, lid: &str, version: i32, uid: &str| {
         format!(
             "('{id}', '{P}', 'DocumentEntry', '{lid}', {version}, '{uid}', 'Approved', \
@@ -196,7 +197,7 @@ type Snapshot = (
 fn snapshot(conn: &mut store::AnyConnection) -> Snapshot {
     let ids = ["D1".to_string(), "D2".to_string()];
     (
-        store::codes_by_object_ids(conn, &["P1^^^&1.2&ISO".to_string()], &ids).unwrap(),
+        store::codes_by_object_ids(conn, &[P.to_string()], &ids).unwrap(),
         store::objects_by_lid(conn, "D1").unwrap(),
         store::search_audit(conn, &store::AuditFilter::default(), 10).unwrap(),
     )
