@@ -5,7 +5,7 @@
 
 use crate::*;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Nullable, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use std::sync::{Arc, Mutex};
 use store::{AnyConnection, AuditFilter, DocumentFilter, FolderFilter, SubmissionSetFilter};
@@ -50,15 +50,38 @@ struct PgPlan {
     line: String,
 }
 
+/// How many `?` placeholders `sql` has outside string literals.
+fn sqlite_parameters(sql: &str) -> usize {
+    let mut in_literal = false;
+    let mut n = 0;
+    for ch in sql.chars() {
+        match ch {
+            '\'' => in_literal = !in_literal,
+            '?' if !in_literal => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
 /// The plan of `sql`, one line per row.
 fn plan(conn: &mut AnyConnection, sql: &str) -> Vec<String> {
     match conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-            .load::<SqlitePlan>(c)
-            .unwrap()
-            .into_iter()
-            .map(|p| p.detail)
-            .collect(),
+        AnyConnection::Sqlite(c) => {
+            // diesel checks that every parameter is bound; NULLs stand in
+            // (with the query planner stability guarantee, values do not
+            // change plans).
+            let mut query = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).into_boxed();
+            for _ in 0..sqlite_parameters(sql) {
+                query = query.bind::<Nullable<Text>, _>(None::<String>);
+            }
+            query
+                .load::<SqlitePlan>(c)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.detail)
+                .collect()
+        }
         AnyConnection::Postgresql(c) => {
             diesel::sql_query("SET enable_seqscan = off")
                 .execute(c)
