@@ -124,6 +124,7 @@ pub async fn forward_batch(
 ) -> Result<usize, AuditError> {
     let key = destination.url.clone();
     let batch = config.batch_size.max(1);
+    crate::link_inbox(store).await?;
     let rows = store
         .read(move |conn| {
             let head = store::audit_head(conn)?;

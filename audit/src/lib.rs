@@ -26,7 +26,7 @@ pub mod xml;
 pub use catalogue::{Action, Outcome, Side, Transaction};
 pub use error::AuditError;
 pub use event::{AuditEvent, AuditSource, DocumentRef, QueryRef, Requestor, Target, TargetKind};
-pub use record::{VerifyReport, append, record, verify};
+pub use record::{VerifyReport, append, link_inbox, record, run_inbox_linker, verify};
 
 use chrono::{DateTime, SubsecRound, Utc};
 

@@ -8,19 +8,31 @@ use store::{AnyConnection, AuditRow, Store, StoreError};
 /// Rows loaded per page while walking the chain.
 const PAGE: i64 = 1000;
 
-/// Appends the record of `event` to the chain inside the caller's
-/// transaction and returns its seq. Call it last in the transaction: on
-/// PostgreSQL it holds the chain head's row lock until commit.
+/// Most inbox rows linked in one transaction.
+const INBOX_BATCH: i64 = 1000;
+
+/// Appends the record of `event` inside the caller's transaction: it
+/// commits with the action or not at all. Call it last in the transaction.
+///
+/// On SQLite the record is linked into the chain here: writes have one
+/// writer, and concurrent registrations already share its transaction. On
+/// PostgreSQL, linking here would hold the chain head's row lock from this
+/// INSERT to COMMIT, so concurrent actions would commit one at a time; the
+/// record goes to the inbox instead (no lock) and is linked after commit
+/// ([`link_inbox`]), before anything reads the chain.
 pub fn append(
     conn: &mut AnyConnection,
     source: &AuditSource,
     event: &AuditEvent,
-) -> Result<i64, StoreError> {
+) -> Result<(), StoreError> {
     if cfg!(feature = "bench-no-audit") {
-        return Ok(0);
+        return Ok(());
     }
     let row = prepare(source, event)?;
-    chain_rows(conn, vec![row])
+    match conn {
+        AnyConnection::Postgresql(_) => store::queue_audit_row(conn, &row),
+        AnyConnection::Sqlite(_) => chain_rows(conn, vec![row]).map(drop),
+    }
 }
 
 /// The row of `event` without its place in the chain (seq and hashes):
@@ -58,22 +70,86 @@ pub(crate) fn prepare(source: &AuditSource, event: &AuditEvent) -> Result<AuditR
 }
 
 /// Links prepared rows onto the chain head, in order, under one lock of the
-/// head; returns the last seq.
-pub(crate) fn chain_rows(
-    conn: &mut AnyConnection,
-    mut rows: Vec<AuditRow>,
-) -> Result<i64, StoreError> {
+/// head, after the inbox's waiting rows (they committed first); returns the
+/// last seq.
+pub(crate) fn chain_rows(conn: &mut AnyConnection, rows: Vec<AuditRow>) -> Result<i64, StoreError> {
     let head = store::lock_audit_head(conn)?;
+    let (inbox_ids, mut all) = match conn {
+        AnyConnection::Postgresql(_) => store::audit_inbox(conn, INBOX_BATCH)?.into_iter().unzip(),
+        AnyConnection::Sqlite(_) => (Vec::new(), Vec::new()),
+    };
+    all.extend(rows);
     let (mut seq, mut prev_hash) = (head.last_seq, head.last_hash);
-    for row in &mut rows {
+    for row in &mut all {
         seq += 1;
         row.seq = seq;
         row.prev_hash = std::mem::take(&mut prev_hash);
         row.hash = chain::row_hash(&row.prev_hash, row);
         prev_hash.clone_from(&row.hash);
     }
-    store::append_audit_rows(conn, &rows)?;
+    store::append_audit_rows(conn, &all)?;
+    store::remove_from_audit_inbox(conn, &inbox_ids)?;
     Ok(seq)
+}
+
+/// Links the records waiting in the inbox (PostgreSQL; see [`append`]) into
+/// the chain; returns how many. Whoever reads the chain calls it first, so
+/// a record is found as soon as its action has committed; the hub also runs
+/// it in the background ([`run_inbox_linker`]). On SQLite the inbox stays
+/// empty and nothing is done.
+pub async fn link_inbox(store: &Store) -> Result<usize, StoreError> {
+    if store.backend() != store::Backend::Postgres || cfg!(feature = "bench-no-audit") {
+        return Ok(0);
+    }
+    let mut linked = 0;
+    loop {
+        let n = store
+            .write(|conn| {
+                // Most calls find it empty: no lock for them.
+                if store::audit_inbox(conn, 1)?.is_empty() {
+                    return Ok::<usize, StoreError>(0);
+                }
+                let before = store::audit_head(conn)?.last_seq;
+                let last = chain_rows(conn, Vec::new())?;
+                Ok(usize::try_from(last - before).unwrap_or(0))
+            })
+            .await?;
+        linked += n;
+        if n < INBOX_BATCH as usize {
+            return Ok(linked);
+        }
+    }
+}
+
+/// How often [`run_inbox_linker`] looks at the inbox.
+const LINK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Links the inbox every [`LINK_INTERVAL`] for as long as the task runs, so
+/// records reach the chain (and the syslog forwarders) when nothing reads
+/// it. A failure is logged once until linking works again.
+pub async fn run_inbox_linker(store: Store) {
+    if store.backend() != store::Backend::Postgres {
+        return;
+    }
+    let mut failing = false;
+    let mut tick = tokio::time::interval(LINK_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match link_inbox(&store).await {
+            Ok(_) if failing => {
+                tracing::info!("audit inbox linking works again");
+                failing = false;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "linking the audit inbox failed; retrying every {LINK_INTERVAL:?}");
+                }
+                failing = true;
+            }
+        }
+    }
 }
 
 /// Records events in a transaction of their own: reads (whose work ran in a
@@ -133,6 +209,7 @@ impl std::fmt::Display for VerifyReport {
 /// Walks the whole chain, from the pruning anchor to the head, in one
 /// consistent snapshot, and reports the first altered, removed or reordered row.
 pub async fn verify(store: &Store) -> Result<VerifyReport, StoreError> {
+    link_inbox(store).await?;
     store
         .read(|conn| {
             let head = store::audit_head(conn)?;

@@ -77,6 +77,7 @@ pub async fn search(store: &Store, query: &AuditQuery) -> Result<Vec<AuditRecord
         after_seq: None,
     };
     let limit = query.limit;
+    crate::link_inbox(store).await?;
     store
         .read(move |conn| {
             let mut out: Vec<AuditRecord> = Vec::new();
@@ -122,6 +123,10 @@ pub async fn search_page(
         after_seq,
     };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    // Only the first page: later pages continue after rows already read.
+    if after_seq.is_none() {
+        crate::link_inbox(store).await?;
+    }
     store
         .read(move |conn| {
             Ok(store::search_audit(conn, &filter, limit)?

@@ -201,3 +201,88 @@ async fn concurrent_callers_share_commits_without_losing_or_splitting_records() 
     }
     assert!(audit::verify(&store).await.unwrap().is_intact());
 }
+
+/// PostgreSQL: an action's record goes to the inbox without taking the chain
+/// head's row lock, so a second action commits while the first transaction
+/// is still open. Before the inbox, the second waited for the first's COMMIT
+/// (here: forever, so the timeout fails the test). SQLite has one writer:
+/// its write transactions queue by design, and this does not apply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_open_transaction_does_not_hold_other_actions_records() {
+    let (store, _db) = fresh().await;
+    if store.backend() != store::Backend::Postgres {
+        return;
+    }
+    let source = AuditSource::unconfigured();
+    let (appended, has_appended) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let first = tokio::spawn({
+        let (store, source) = (store.clone(), source.clone());
+        async move {
+            store
+                .write(move |conn| {
+                    audit::append(conn, &source, &event(0))?;
+                    appended.send(()).unwrap();
+                    released
+                        .recv_timeout(std::time::Duration::from_secs(30))
+                        .map_err(|e| StoreError::Task(e.to_string()))
+                })
+                .await
+        }
+    });
+    tokio::task::spawn_blocking(move || has_appended.recv().unwrap())
+        .await
+        .unwrap();
+    let second = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        store.write(move |conn| audit::append(conn, &source, &event(0))),
+    )
+    .await;
+    release.send(()).unwrap();
+    assert!(
+        matches!(second, Ok(Ok(()))),
+        "the second action's record waited for the first transaction: {second:?}"
+    );
+    first.await.unwrap().unwrap();
+    let report = audit::verify(&store).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.checked, 2);
+}
+
+/// Records committed with their actions are found by every reader of the
+/// trail at once, whether they still wait in the inbox (PostgreSQL, until
+/// the hub's linker runs; none runs in this test) or were linked in place
+/// (SQLite).
+#[tokio::test]
+async fn committed_records_are_found_before_the_linker_runs() {
+    let (store, _db) = fresh().await;
+    let source = AuditSource::unconfigured();
+    for _ in 0..3 {
+        let source = source.clone();
+        store
+            .write(move |conn| audit::append(conn, &source, &event(0)))
+            .await
+            .unwrap();
+    }
+    let raw = store
+        .read(|conn| store::audit_rows_after(conn, 0, 10))
+        .await
+        .unwrap();
+    let expected_raw = match store.backend() {
+        store::Backend::Postgres => 0,
+        store::Backend::Sqlite => 3,
+    };
+    assert_eq!(raw.len(), expected_raw, "rows in the chain before linking");
+    let found = audit::report::search(&store, &audit::report::AuditQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 3);
+    let report = audit::verify(&store).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!((report.checked, report.head_seq), (3, 3));
+    assert_eq!(
+        audit::link_inbox(&store).await.unwrap(),
+        0,
+        "inbox left empty"
+    );
+}

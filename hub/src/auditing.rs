@@ -71,9 +71,10 @@ pub fn node_client_tls(
     .context("building the hub's TLS client configuration")
 }
 
-/// Starts one forwarder per destination and, if configured, retention.
+/// Starts the audit inbox's linker (PostgreSQL), one forwarder per
+/// destination and, if configured, retention.
 pub fn start(store: &Store, settings: &Settings) -> Result<Vec<tokio::task::JoinHandle<()>>> {
-    let mut tasks = Vec::new();
+    let mut tasks = vec![tokio::spawn(audit::run_inbox_linker(store.clone()))];
     let destinations: Vec<Destination> = settings
         .audit_destinations
         .iter()

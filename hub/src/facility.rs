@@ -880,7 +880,7 @@ pub async fn admit_and_issue(
     store
         .write(move |conn| {
             store::insert_facility(conn, &facility)?;
-            audit::append(conn, &audit_source, &added).map(drop)
+            audit::append(conn, &audit_source, &added)
         })
         .await
         .map_err(|e| anyhow::anyhow!("recording facility {oid}: {e}"))?;
@@ -911,7 +911,7 @@ pub async fn admit_and_issue(
     store
         .write(move |conn| {
             store::insert_certificate(conn, &row)?;
-            audit::append(conn, &audit_source, &issued_event).map(drop)
+            audit::append(conn, &audit_source, &issued_event)
         })
         .await?;
     let now = Utc::now();

@@ -308,6 +308,7 @@ impl Registry {
     pub async fn consent_report(&self, patient: String) -> Result<ConsentReport, ConsentError> {
         let now = Utc::now();
         let model = self.consent_policy().model.as_str();
+        audit::link_inbox(self.store()).await?;
         self.store()
             .read(move |conn| {
                 check_patient(conn, &patient)?;

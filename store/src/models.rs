@@ -209,6 +209,60 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// An [`AuditRow`] in the inbox: its fields without the chain's seq and
+/// hashes, which it gets when it is linked.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::audit_inbox)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct InboxRow {
+    pub recorded_at: NaiveDateTime,
+    pub transaction_label: String,
+    pub event_id: String,
+    pub action: String,
+    pub outcome: i32,
+    pub facility: Option<String>,
+    pub patient: Option<String>,
+    pub documents: String,
+    pub access_basis: Option<String>,
+    pub message: String,
+}
+
+impl InboxRow {
+    pub(crate) fn of(row: &AuditRow) -> InboxRow {
+        InboxRow {
+            recorded_at: row.recorded_at,
+            transaction_label: row.transaction_label.clone(),
+            event_id: row.event_id.clone(),
+            action: row.action.clone(),
+            outcome: row.outcome,
+            facility: row.facility.clone(),
+            patient: row.patient.clone(),
+            documents: row.documents.clone(),
+            access_basis: row.access_basis.clone(),
+            message: row.message.clone(),
+        }
+    }
+
+    /// The row to chain: seq and hashes are left for the chaining to fill.
+    pub(crate) fn unchained(self) -> AuditRow {
+        AuditRow {
+            seq: 0,
+            recorded_at: self.recorded_at,
+            transaction_label: self.transaction_label,
+            event_id: self.event_id,
+            action: self.action,
+            outcome: self.outcome,
+            facility: self.facility,
+            patient: self.patient,
+            documents: self.documents,
+            access_basis: self.access_basis,
+            message: self.message,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+}
+
 /// The audit chain's head and pruning anchor.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = crate::schema::audit_head)]

@@ -145,6 +145,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Audit records committed with their action and not yet linked into
+    /// the chain (PostgreSQL; see `queue_audit_row`).
+    audit_inbox (id) {
+        id -> BigInt,
+        recorded_at -> Timestamp,
+        transaction_label -> Text,
+        event_id -> Text,
+        action -> Text,
+        outcome -> Integer,
+        facility -> Nullable<Text>,
+        patient -> Nullable<Text>,
+        documents -> Text,
+        access_basis -> Nullable<Text>,
+        message -> Text,
+    }
+}
+
+diesel::table! {
     /// One row: the audit chain's last appended row and its pruning anchor.
     audit_head (id) {
         id -> Integer,

@@ -1060,6 +1060,8 @@ async fn operator_adds_shows_links_and_unlinks_patients_over_the_admin_api() {
     .await;
     assert_eq!(status, 400, "not linked any more");
 
+    // Records of committed actions reach the chain through the inbox on PostgreSQL.
+    hub::audit::link_inbox(&hub.hub.store).await.unwrap();
     let links = hub
         .hub
         .store
@@ -1234,6 +1236,8 @@ async fn suspension_and_revocation_stop_open_and_new_mllp_connections() {
         .await
         .unwrap());
     // ITI-8 audit: patient object with MSH-10 as detail.
+    // Records of committed actions reach the chain through the inbox on PostgreSQL.
+    hub::audit::link_inbox(&hub.hub.store).await.unwrap();
     let feed_audit = hub
         .hub
         .store
@@ -1458,6 +1462,8 @@ async fn iti46_notifications_reach_a_v3_consumer_over_https() {
     // Delivered and audited as ITI-46 once the consumer acknowledged.
     let start = Instant::now();
     loop {
+        // Records of committed actions reach the chain through the inbox on PostgreSQL.
+        hub::audit::link_inbox(&hub.hub.store).await.unwrap();
         let rows = hub
             .hub
             .store

@@ -1,12 +1,14 @@
 //! The audit trail tables. The `audit` crate owns the record format and the
 //! hash chain; these functions only store and find rows. Appends go through
-//! [`lock_audit_head`] + [`append_audit_row`] inside the caller's transaction.
+//! [`lock_audit_head`] + [`append_audit_rows`] inside the caller's
+//! transaction, or through the inbox ([`queue_audit_row`]), whose rows the
+//! audit crate links later ([`audit_inbox`], [`remove_from_audit_inbox`]).
 
 use super::per_backend;
 use crate::AnyConnection;
 use crate::error::StoreError;
-use crate::models::{AuditHeadRow, AuditRow};
-use crate::schema::{audit_cursors, audit_head, audit_log};
+use crate::models::{AuditHeadRow, AuditRow, InboxRow};
+use crate::schema::{audit_cursors, audit_head, audit_inbox, audit_log};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -56,6 +58,42 @@ pub fn append_audit_rows(conn: &mut AnyConnection, rows: &[AuditRow]) -> Result<
             audit_head::last_hash.eq(&last.hash),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Files `row` in the audit inbox, without its place in the chain: no lock
+/// is taken, so concurrent transactions file their records side by side.
+/// The row commits or rolls back with the caller's transaction.
+pub fn queue_audit_row(conn: &mut AnyConnection, row: &AuditRow) -> Result<(), StoreError> {
+    diesel::insert_into(audit_inbox::table)
+        .values(InboxRow::of(row))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Up to `limit` inbox rows, oldest first, each with its inbox id, and
+/// without seq or hashes. Call it holding the chain head's lock.
+pub fn audit_inbox(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+    let rows: Vec<(i64, InboxRow)> = audit_inbox::table
+        .order(audit_inbox::id)
+        .limit(limit)
+        .select((audit_inbox::id, InboxRow::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, row)| (id, row.unchained()))
+        .collect())
+}
+
+/// Removes the inbox rows `ids` once they are linked into the chain. By id,
+/// not by range: a lower id may commit after a higher one was read.
+pub fn remove_from_audit_inbox(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(super::IN_LIST_CHUNK) {
+        diesel::delete(audit_inbox::table.filter(audit_inbox::id.eq_any(chunk))).execute(conn)?;
+    }
     Ok(())
 }
 
