@@ -37,14 +37,18 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 const MIGRATION_ATTEMPTS: u32 = 3;
 
 /// Run on every new SQLite connection. `busy_timeout` comes first so the
-/// journal-mode switch waits for other connections; `case_sensitive_like`
+/// journal-mode switch waits for other connections; `synchronous = FULL`
+/// syncs the WAL at every commit, so a registration the hub acknowledged
+/// survives a power loss or OS crash (NORMAL syncs only at checkpoints and
+/// may lose the last commits; FULL cost 0-9 % of ITI-42 throughput,
+/// BENCHMARKS.md "Fifth pass"); `case_sensitive_like`
 /// makes LIKE behave as on PostgreSQL; checkpoints are the background
 /// task's job ([`crate::checkpoint`]), commits only checkpoint past its
 /// backstop ([`crate::checkpoint::BACKSTOP_PAGES`]).
 const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000;\
     PRAGMA foreign_keys = ON;\
     PRAGMA journal_mode = WAL;\
-    PRAGMA synchronous = NORMAL;\
+    PRAGMA synchronous = FULL;\
     PRAGMA case_sensitive_like = ON;";
 
 /// Run once more on the connections of the SQLite read pool: writes fail, as

@@ -210,3 +210,33 @@ async fn sqlite_wal_is_checkpointed_in_the_background() {
         size()
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Synchronous {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    synchronous: i32,
+}
+
+/// SQLite: the writer and the readers sync the WAL at every commit
+/// (`synchronous = FULL`, 2), so an acknowledged commit survives a power
+/// loss. PostgreSQL's own `synchronous_commit` is the server's setting.
+#[tokio::test]
+async fn sqlite_commits_are_synced_before_they_are_acknowledged() {
+    use diesel::RunQueryDsl;
+    let (store, _db) = fresh_store().await;
+    if store.backend() != store::Backend::Sqlite {
+        return;
+    }
+    let level = |conn: &mut store::AnyConnection| {
+        let store::AnyConnection::Sqlite(c) = conn else {
+            unreachable!("a SQLite store")
+        };
+        Ok::<_, StoreError>(
+            diesel::sql_query("PRAGMA synchronous")
+                .get_result::<Synchronous>(c)?
+                .synchronous,
+        )
+    };
+    assert_eq!(store.write(level).await.unwrap(), 2, "writer");
+    assert_eq!(store.read(level).await.unwrap(), 2, "reader");
+}
