@@ -404,3 +404,55 @@ fn consent_commands_record_show_and_withdraw_paper_consent() {
     let again = ok(&dir, &["consent", "withdraw", "--patient", pid]);
     assert!(again.contains("nothing withdrawn"), "{again}");
 }
+
+/// `renkei serve` stops gracefully on SIGTERM (how systemd stops the
+/// service) as on SIGINT: it says so and exits 0. Before, SIGTERM killed it
+/// outright, in the middle of whatever requests it was answering.
+#[test]
+fn serve_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--ops-listen",
+            "127.0.0.1:0",
+            "--mllp-listen",
+            "127.0.0.1:0",
+        ])
+        .env("RUST_LOG", "warn")
+        .env_remove("RENKEI_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The last line printed once the hub is up.
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("MLLP over TLS") {
+            break;
+        }
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the hub did not stop within 60 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    assert!(rest.iter().any(|l| l == "stopping"), "{rest:?}");
+}

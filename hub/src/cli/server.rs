@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use hub::config::{CONFIG_FILE, Settings};
 use std::path::Path;
+use tokio::signal::unix::{SignalKind, signal};
 
 /// `--ca-algorithm`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,6 +78,11 @@ pub async fn serve(
         settings.ops_listen = a.parse().context("--ops-listen")?;
     }
     let demo = dir.join(hub::init::DEMO_CLIENT_DIR);
+    // Listening before the hub starts: a stop signal that arrives while it
+    // starts is kept, not lost. systemd stops a service with SIGTERM, a
+    // terminal with SIGINT; both stop the hub gracefully.
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
     let hub = hub::build(settings.clone()).await?;
     let mut shown = settings.clone();
     shown.listen = hub.https_addr;
@@ -85,7 +91,10 @@ pub async fn serve(
         "MLLP over TLS (ITI-8 feed, ITI-9 PIX query) on {}",
         hub.mllp_addr
     );
-    tokio::signal::ctrl_c().await?;
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
     println!("stopping");
     hub.stop().await;
     Ok(())
