@@ -70,9 +70,12 @@ pub(crate) fn prepare(source: &AuditSource, event: &AuditEvent) -> Result<AuditR
 }
 
 /// Links prepared rows onto the chain head, in order, under one lock of the
-/// head, after the inbox's waiting rows (they committed first); returns the
-/// last seq.
-pub(crate) fn chain_rows(conn: &mut AnyConnection, rows: Vec<AuditRow>) -> Result<i64, StoreError> {
+/// head, after the inbox's waiting rows (they committed first); returns how
+/// many rows it linked, those of the inbox included.
+pub(crate) fn chain_rows(
+    conn: &mut AnyConnection,
+    rows: Vec<AuditRow>,
+) -> Result<usize, StoreError> {
     let head = store::lock_audit_head(conn)?;
     let (inbox_ids, mut all) = match conn {
         AnyConnection::Postgresql(_) => store::audit_inbox(conn, INBOX_BATCH)?.into_iter().unzip(),
@@ -89,7 +92,7 @@ pub(crate) fn chain_rows(conn: &mut AnyConnection, rows: Vec<AuditRow>) -> Resul
     }
     store::append_audit_rows(conn, &all)?;
     store::remove_from_audit_inbox(conn, &inbox_ids)?;
-    Ok(seq)
+    Ok(all.len())
 }
 
 /// Links the records waiting in the inbox (PostgreSQL; see [`append`]) into
@@ -109,9 +112,7 @@ pub async fn link_inbox(store: &Store) -> Result<usize, StoreError> {
                 if store::audit_inbox(conn, 1)?.is_empty() {
                     return Ok::<usize, StoreError>(0);
                 }
-                let before = store::audit_head(conn)?.last_seq;
-                let last = chain_rows(conn, Vec::new())?;
-                Ok(usize::try_from(last - before).unwrap_or(0))
+                chain_rows(conn, Vec::new())
             })
             .await?;
         linked += n;

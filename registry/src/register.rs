@@ -117,17 +117,17 @@ pub fn register_in(
     let mut errors = Vec::new();
 
     // Also serialises concurrent submissions for one patient (row lock on PostgreSQL).
-    if !store::lock_patient(conn, patient_id)? {
+    let Some(patient) = store::lock_patient(conn, patient_id)? else {
         return Err(RegisterFailure::Rejected(vec![RegistryError::error(
             Code::UnknownPatientId,
             format!(
                 "patient id {patient_id} is not known to the registry; register it through the patient identity feed first"
             ),
         )]));
-    }
+    };
 
     // A PIX merge retired this id: new metadata goes under the surviving id.
-    if let Some(survivor) = store::patient(conn, patient_id)?.and_then(|p| p.merged_into) {
+    if let Some(survivor) = patient.merged_into {
         return Err(RegisterFailure::Rejected(vec![RegistryError::error(
             Code::UnknownPatientId,
             format!(
@@ -326,7 +326,14 @@ fn check_unique_ids(
 ) -> Result<(), StoreError> {
     let mut package_uids = vec![v.submission_set.unique_id.to_string()];
     package_uids.extend(v.folders.iter().map(|f| f.unique_id.to_string()));
-    for o in store::objects_by_unique_ids(conn, None, &package_uids)? {
+    let doc_uids = v.documents.iter().map(|d| d.unique_id.to_string());
+    // One lookup for both checks (a round trip less on PostgreSQL).
+    let all_uids: Vec<String> = package_uids.iter().cloned().chain(doc_uids).collect();
+    let registered = store::objects_by_unique_ids(conn, None, &all_uids)?;
+    for o in registered
+        .iter()
+        .filter(|o| package_uids.contains(&o.unique_id))
+    {
         errors.push(
             RegistryError::error(
                 Code::DuplicateUniqueIdInRegistry,
@@ -335,20 +342,13 @@ fn check_unique_ids(
                     o.unique_id
                 ),
             )
-            .at(o.id),
+            .at(o.id.clone()),
         );
     }
-    let doc_uids: Vec<String> = v
-        .documents
-        .iter()
-        .map(|d| d.unique_id.to_string())
-        .collect();
-    let registered =
-        store::objects_by_unique_ids(conn, Some(store::KIND_DOCUMENT_ENTRY), &doc_uids)?;
     for d in &v.documents {
         for r in registered
             .iter()
-            .filter(|r| r.unique_id == d.unique_id.as_str())
+            .filter(|r| r.kind == store::KIND_DOCUMENT_ENTRY && r.unique_id == d.unique_id.as_str())
         {
             if r.hash.as_deref().map(str::to_ascii_lowercase)
                 != d.hash.as_deref().map(str::to_ascii_lowercase)

@@ -37,26 +37,29 @@ pub fn patient(
         .optional()?)
 }
 
-/// Inside a write transaction: returns whether the patient exists and, on
-/// PostgreSQL, holds its row lock until commit, so concurrent submissions
-/// for one patient run one after the other (their uniqueness checks and
-/// status changes cannot interleave). SQLite write transactions are
-/// already serialized by `BEGIN IMMEDIATE`.
-pub fn lock_patient(conn: &mut AnyConnection, patient_id: &str) -> Result<bool, StoreError> {
-    let found: Option<String> = match conn {
+/// Inside a write transaction: the patient's row (`None` if unknown) and,
+/// on PostgreSQL, its row lock until commit, so concurrent submissions for
+/// one patient run one after the other (their uniqueness checks and status
+/// changes cannot interleave). SQLite write transactions are already
+/// serialized by `BEGIN IMMEDIATE`. One statement for both, as a
+/// registration needs both (a round trip less on PostgreSQL).
+pub fn lock_patient(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+) -> Result<Option<PatientRow>, StoreError> {
+    Ok(match conn {
         AnyConnection::Postgresql(c) => patients::table
             .find(patient_id)
-            .select(patients::patient_id)
+            .select(PatientRow::as_select())
             .for_update()
             .first(c)
             .optional()?,
         AnyConnection::Sqlite(c) => patients::table
             .find(patient_id)
-            .select(patients::patient_id)
+            .select(PatientRow::as_select())
             .first(c)
             .optional()?,
-    };
-    Ok(found.is_some())
+    })
 }
 
 /// Records that `patient_id` was merged into `surviving_id` (PIX merge).

@@ -134,8 +134,8 @@ async fn lock_patient_reports_existence() {
         })
         .await
         .unwrap();
-    assert!(known);
-    assert!(!unknown);
+    assert_eq!(known.map(|p| p.patient_id).as_deref(), Some("P1"));
+    assert!(unknown.is_none());
 }
 
 #[tokio::test]
