@@ -29,7 +29,9 @@ pub(crate) use in_list::one_of;
 
 /// Inserts `$rows` (a `&[&Row]`) into `$table`; evaluates to the row count
 /// as `Result<usize, StoreError>`. PostgreSQL gets multi-row INSERTs of
-/// `$chunk` rows, one round trip each. SQLite gets one single-row INSERT
+/// `$chunk` rows, one round trip each, except that a single row goes
+/// through the single-row INSERT, which diesel keeps prepared (a
+/// registration's one association). SQLite gets one single-row INSERT
 /// per row: diesel never caches a multi-row INSERT (its text depends on the
 /// row count), and SQLite has no round trip to save, so parsing it again
 /// for each submission cost more than it saved (BENCHMARKS.md "Profiles").
@@ -40,9 +42,12 @@ macro_rules! insert_rows {
         match $conn {
             $crate::AnyConnection::Postgresql(c) => {
                 for chunk in rows.chunks($chunk) {
-                    inserted += diesel::insert_into($table)
-                        .values(chunk.to_vec())
-                        .execute(c)?;
+                    inserted += match chunk {
+                        [row] => diesel::insert_into($table).values(*row).execute(c)?,
+                        _ => diesel::insert_into($table)
+                            .values(chunk.to_vec())
+                            .execute(c)?,
+                    };
                 }
             }
             $crate::AnyConnection::Sqlite(c) => {

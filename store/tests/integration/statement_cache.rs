@@ -119,3 +119,34 @@ async fn list_lookups_match_values_that_need_escaping() {
     expected.sort_unstable();
     assert_eq!(got, expected);
 }
+
+/// One row (a registration's SubmissionSet-to-DocumentEntry association, a
+/// lone object) goes through a prepared INSERT on both backends: the first
+/// insert prepares it, the next ones reuse it. A multi-row INSERT, whose
+/// text depends on the row count, is parsed and planned every time.
+#[tokio::test]
+async fn single_row_inserts_are_prepared_once() {
+    let (store, _db) = fresh_store().await;
+    add_patients(&store, &["P"]).await;
+    let (first, again) = store
+        .write(|conn| {
+            let mut insert = |id: &str| {
+                cached_and_run(conn, |c| {
+                    store::insert_objects(c, &[object(id, "P", store::KIND_FOLDER, 1)]).unwrap();
+                })
+            };
+            let first = insert("urn:uuid:f1");
+            let again = insert("urn:uuid:f2");
+            Ok::<_, StoreError>((first, again))
+        })
+        .await
+        .unwrap();
+    assert!(
+        first.0.iter().any(|sql| sql.contains("INSERT INTO")),
+        "the first single-row insert was not prepared: {first:#?}"
+    );
+    assert!(
+        again.0.is_empty(),
+        "the second single-row insert prepared again: {again:#?}"
+    );
+}
