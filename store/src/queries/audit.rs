@@ -88,6 +88,14 @@ pub fn audit_inbox(
         .collect())
 }
 
+/// Whether any record waits in the inbox; takes no lock.
+pub fn audit_inbox_waiting(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        audit_inbox::table.select(audit_inbox::id),
+    ))
+    .get_result(conn)?)
+}
+
 /// Removes the inbox rows `ids` once they are linked into the chain. By id,
 /// not by range: a lower id may commit after a higher one was read.
 pub fn remove_from_audit_inbox(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), StoreError> {
