@@ -8,7 +8,7 @@ use ebrim::vocab::*;
 use ebrim::xds::{AssociationEntry, AssociationKind, ValidatedSubmission, ValidationOptions};
 use ebrim::{RegistryError, SubmitObjectsRequest, XdsErrorCode as Code};
 use std::collections::{HashMap, HashSet};
-use store::{AnyConnection, StoreError};
+use store::{AnyConnection, RegistryObjectRow, StoreError};
 
 /// Why a registration did not commit.
 #[derive(Debug, thiserror::Error)]
@@ -136,8 +136,11 @@ pub fn register_in(
         )]));
     }
 
-    check_new_ids_unused(conn, v, &mut errors)?;
-    check_unique_ids(conn, v, &mut errors)?;
+    // One lookup serves both checks (a round trip less on PostgreSQL).
+    let (new_ids, unique_ids) = new_ids_and_unique_ids(v);
+    let registered = store::objects_by_ids_or_unique_ids(conn, &new_ids, &unique_ids)?;
+    check_new_ids_unused(conn, v, &new_ids, &registered, &mut errors)?;
+    check_unique_ids(v, &registered, &mut errors);
 
     // Objects outside the submission that associations point at.
     let existing = load_existing(conn, &references)?;
@@ -278,22 +281,33 @@ fn load_existing(
     Ok(out)
 }
 
-/// entryUUIDs the submitter chose must not name an object already registered
-/// (NIST 15806).
-fn check_new_ids_unused(
-    conn: &mut AnyConnection,
-    v: &ValidatedSubmission,
-    errors: &mut Vec<RegistryError>,
-) -> Result<(), StoreError> {
+/// The entryUUIDs of the submission's new objects (not its associations),
+/// and the uniqueIds of its SubmissionSet, Folders and DocumentEntries.
+fn new_ids_and_unique_ids(v: &ValidatedSubmission) -> (Vec<String>, Vec<String>) {
     let mut ids: Vec<String> = vec![v.submission_set.entry_uuid.to_string()];
     ids.extend(v.documents.iter().map(|d| d.entry_uuid.to_string()));
     ids.extend(v.folders.iter().map(|f| f.entry_uuid.to_string()));
+    let mut uids = vec![v.submission_set.unique_id.to_string()];
+    uids.extend(v.folders.iter().map(|f| f.unique_id.to_string()));
+    uids.extend(v.documents.iter().map(|d| d.unique_id.to_string()));
+    (ids, uids)
+}
+
+/// entryUUIDs the submitter chose must not name an object already registered
+/// (NIST 15806). `registered` holds at least the objects with `new_ids`.
+fn check_new_ids_unused(
+    conn: &mut AnyConnection,
+    v: &ValidatedSubmission,
+    new_ids: &[String],
+    registered: &[RegistryObjectRow],
+    errors: &mut Vec<RegistryError>,
+) -> Result<(), StoreError> {
     let assoc_ids: Vec<String> = v
         .associations
         .iter()
         .map(|a| a.object.core.id.clone())
         .collect();
-    for o in store::objects_by_ids(conn, &ids)? {
+    for o in registered.iter().filter(|o| new_ids.contains(&o.id)) {
         errors.push(
             RegistryError::error(
                 Code::RegistryMetadataError,
@@ -302,7 +316,7 @@ fn check_new_ids_unused(
                     o.id
                 ),
             )
-            .at(o.id),
+            .at(o.id.clone()),
         );
     }
     for a in store::associations_by_ids(conn, &assoc_ids)? {
@@ -319,20 +333,17 @@ fn check_new_ids_unused(
 
 /// SubmissionSet and Folder uniqueIds are unique in the registry; a
 /// DocumentEntry uniqueId may be registered again only for the same bytes.
+/// `registered` holds at least the objects with the submission's uniqueIds.
 fn check_unique_ids(
-    conn: &mut AnyConnection,
     v: &ValidatedSubmission,
+    registered: &[RegistryObjectRow],
     errors: &mut Vec<RegistryError>,
-) -> Result<(), StoreError> {
-    let mut package_uids = vec![v.submission_set.unique_id.to_string()];
-    package_uids.extend(v.folders.iter().map(|f| f.unique_id.to_string()));
-    let doc_uids = v.documents.iter().map(|d| d.unique_id.to_string());
-    // One lookup for both checks (a round trip less on PostgreSQL).
-    let all_uids: Vec<String> = package_uids.iter().cloned().chain(doc_uids).collect();
-    let registered = store::objects_by_unique_ids(conn, None, &all_uids)?;
+) {
+    let mut package_uids = vec![v.submission_set.unique_id.as_str()];
+    package_uids.extend(v.folders.iter().map(|f| f.unique_id.as_str()));
     for o in registered
         .iter()
-        .filter(|o| package_uids.contains(&o.unique_id))
+        .filter(|o| package_uids.contains(&o.unique_id.as_str()))
     {
         errors.push(
             RegistryError::error(
@@ -377,7 +388,6 @@ fn check_unique_ids(
             }
         }
     }
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

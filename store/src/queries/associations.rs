@@ -1,5 +1,6 @@
 //! Associations between registry objects (HasMember, RPLC, APND, XFRM, ...).
 
+use super::unnest::UnnestInsert;
 use super::{IN_LIST_CHUNK, insert_rows, one_of};
 use crate::error::StoreError;
 use crate::models::{AssociationRow, NewAssociation};
@@ -8,8 +9,6 @@ use crate::{AnyConnection, Db};
 use diesel::prelude::*;
 use std::collections::HashSet;
 
-/// Rows per INSERT: 9 columns x 1000 stays under every bind limit.
-const INSERT_CHUNK: usize = 1000;
 
 /// Inserts associations. Returns the row count.
 pub fn insert_associations(
@@ -17,7 +16,28 @@ pub fn insert_associations(
     rows: &[NewAssociation],
 ) -> Result<usize, StoreError> {
     let rows: Vec<&NewAssociation> = rows.iter().collect();
-    insert_rows!(conn, associations::table, &rows, INSERT_CHUNK)
+    insert_rows!(conn, associations::table, &rows, associations_unnest)
+}
+
+/// Names the prepared PostgreSQL INSERT of associations.
+pub(crate) struct AssociationsInsert;
+
+/// PostgreSQL's INSERT of `rows`, every column of `associations`.
+pub(crate) fn associations_unnest<'a>(
+    rows: &[&'a NewAssociation],
+) -> UnnestInsert<'a, AssociationsInsert> {
+    use crate::schema::associations as t;
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+    UnnestInsert::into("associations")
+        .column::<Text, _>(t::id::NAME, rows.iter().map(|r| r.id.as_str()))
+        .column::<Text, _>(t::patient_id::NAME, rows.iter().map(|r| r.patient_id.as_str()))
+        .column::<Text, _>(t::association_type::NAME, rows.iter().map(|r| r.association_type.as_str()))
+        .column::<Text, _>(t::source_id::NAME, rows.iter().map(|r| r.source_id.as_str()))
+        .column::<Text, _>(t::target_id::NAME, rows.iter().map(|r| r.target_id.as_str()))
+        .column::<Text, _>(t::status::NAME, rows.iter().map(|r| r.status.as_str()))
+        .column::<Nullable<Text>, _>(t::submission_set_id::NAME, rows.iter().map(|r| r.submission_set_id.as_deref()))
+        .column::<Text, _>(t::body::NAME, rows.iter().map(|r| r.body.as_str()))
+        .column::<Timestamp, _>(t::registered_at::NAME, rows.iter().map(|r| r.registered_at))
 }
 
 /// Associations with these ids, in registration order.

@@ -11,6 +11,7 @@ pub mod in_list;
 pub mod objects;
 pub mod patients;
 pub mod pix;
+pub(crate) mod unnest;
 
 /// Runs the same diesel expression on the inner connection of either backend,
 /// for statements the MultiConnection backend cannot render (multi-row
@@ -28,26 +29,21 @@ pub(crate) use per_backend;
 pub(crate) use in_list::one_of;
 
 /// Inserts `$rows` (a `&[&Row]`) into `$table`; evaluates to the row count
-/// as `Result<usize, StoreError>`. PostgreSQL gets multi-row INSERTs of
-/// `$chunk` rows, one round trip each, except that a single row goes
-/// through the single-row INSERT, which diesel keeps prepared (a
-/// registration's one association). SQLite gets one single-row INSERT
-/// per row: diesel never caches a multi-row INSERT (its text depends on the
-/// row count), and SQLite has no round trip to save, so parsing it again
-/// for each submission cost more than it saved (BENCHMARKS.md "Profiles").
+/// as `Result<usize, StoreError>`. Both backends keep the statement
+/// prepared, whatever the row count. PostgreSQL gets one
+/// [`unnest::UnnestInsert`] per [`UNNEST_INSERT_CHUNK`] rows, built by
+/// `$unnest` (a fn from `&[&Row]`): one round trip. SQLite gets one
+/// single-row INSERT per row: it has no round trip to save, and a
+/// multi-row INSERT would be parsed again for each submission
+/// (BENCHMARKS.md "Profiles").
 macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+    ($conn:expr, $table:expr, $rows:expr, $unnest:expr) => {{
         let rows: &[&_] = $rows;
         let mut inserted = 0usize;
         match $conn {
             $crate::AnyConnection::Postgresql(c) => {
-                for chunk in rows.chunks($chunk) {
-                    inserted += match chunk {
-                        [row] => diesel::insert_into($table).values(*row).execute(c)?,
-                        _ => diesel::insert_into($table)
-                            .values(chunk.to_vec())
-                            .execute(c)?,
-                    };
+                for chunk in rows.chunks($crate::queries::UNNEST_INSERT_CHUNK) {
+                    inserted += $unnest(chunk).execute(c)?;
                 }
             }
             $crate::AnyConnection::Sqlite(c) => {
@@ -60,6 +56,10 @@ macro_rules! insert_rows {
     }};
 }
 pub(crate) use insert_rows;
+
+/// Rows per PostgreSQL INSERT: each column is one array parameter, so
+/// only memory bounds it.
+pub(crate) const UNNEST_INSERT_CHUNK: usize = 1000;
 
 /// Most values bound in one `IN (...)` list. SQLite allows 32766 bound
 /// parameters per statement and PostgreSQL 65535; stay far below both.

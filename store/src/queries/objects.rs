@@ -1,5 +1,7 @@
 //! Registry objects (DocumentEntry, SubmissionSet, Folder) and their codes by id.
 
+use super::in_list::InJsonArray;
+use super::unnest::UnnestInsert;
 use super::{IN_LIST_CHUNK, dtm_key, insert_rows, one_of};
 use crate::error::StoreError;
 use crate::models::{
@@ -10,10 +12,6 @@ use crate::{AnyConnection, Db};
 use diesel::prelude::*;
 use std::borrow::Cow;
 
-/// Rows per INSERT: 28 columns x 500 stays under every bind limit.
-const OBJECT_INSERT_CHUNK: usize = 500;
-/// Rows per INSERT for the 4-column code table.
-const CODE_INSERT_CHUNK: usize = 2000;
 
 /// Inserts objects, DTM columns normalised with [`dtm_key`]. Returns the row count.
 pub fn insert_objects(
@@ -22,7 +20,47 @@ pub fn insert_objects(
 ) -> Result<usize, StoreError> {
     let normalised: Vec<Cow<'_, NewRegistryObject>> = rows.iter().map(with_dtm_keys).collect();
     let rows: Vec<&NewRegistryObject> = normalised.iter().map(|c| c.as_ref()).collect();
-    insert_rows!(conn, registry_objects::table, &rows, OBJECT_INSERT_CHUNK)
+    insert_rows!(conn, registry_objects::table, &rows, objects_unnest)
+}
+
+/// Names the prepared PostgreSQL INSERT of registry objects.
+pub(crate) struct ObjectsInsert;
+
+/// PostgreSQL's INSERT of `rows`, every column of `registry_objects`.
+pub(crate) fn objects_unnest<'a>(
+    rows: &[&'a NewRegistryObject],
+) -> UnnestInsert<'a, ObjectsInsert> {
+    use crate::schema::registry_objects as t;
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+    UnnestInsert::into("registry_objects")
+        .column::<Text, _>(t::id::NAME, rows.iter().map(|r| r.id.as_str()))
+        .column::<Text, _>(t::patient_id::NAME, rows.iter().map(|r| r.patient_id.as_str()))
+        .column::<Text, _>(t::kind::NAME, rows.iter().map(|r| r.kind.as_str()))
+        .column::<Text, _>(t::lid::NAME, rows.iter().map(|r| r.lid.as_str()))
+        .column::<Integer, _>(t::version::NAME, rows.iter().map(|r| r.version))
+        .column::<Text, _>(t::unique_id::NAME, rows.iter().map(|r| r.unique_id.as_str()))
+        .column::<Text, _>(t::status::NAME, rows.iter().map(|r| r.status.as_str()))
+        .column::<Nullable<Text>, _>(t::object_type::NAME, rows.iter().map(|r| r.object_type.as_deref()))
+        .column::<Nullable<Text>, _>(t::submission_set_id::NAME, rows.iter().map(|r| r.submission_set_id.as_deref()))
+        .column::<Text, _>(t::submitter::NAME, rows.iter().map(|r| r.submitter.as_str()))
+        .column::<Nullable<Text>, _>(t::class_code::NAME, rows.iter().map(|r| r.class_code.as_deref()))
+        .column::<Nullable<Text>, _>(t::type_code::NAME, rows.iter().map(|r| r.type_code.as_deref()))
+        .column::<Nullable<Text>, _>(t::format_code::NAME, rows.iter().map(|r| r.format_code.as_deref()))
+        .column::<Nullable<Text>, _>(t::practice_setting_code::NAME, rows.iter().map(|r| r.practice_setting_code.as_deref()))
+        .column::<Nullable<Text>, _>(t::healthcare_facility_type_code::NAME, rows.iter().map(|r| r.healthcare_facility_type_code.as_deref()))
+        .column::<Nullable<Text>, _>(t::creation_time::NAME, rows.iter().map(|r| r.creation_time.as_deref()))
+        .column::<Nullable<Text>, _>(t::service_start_time::NAME, rows.iter().map(|r| r.service_start_time.as_deref()))
+        .column::<Nullable<Text>, _>(t::service_stop_time::NAME, rows.iter().map(|r| r.service_stop_time.as_deref()))
+        .column::<Nullable<Text>, _>(t::submission_time::NAME, rows.iter().map(|r| r.submission_time.as_deref()))
+        .column::<Nullable<Text>, _>(t::source_id::NAME, rows.iter().map(|r| r.source_id.as_deref()))
+        .column::<Nullable<Text>, _>(t::content_type_code::NAME, rows.iter().map(|r| r.content_type_code.as_deref()))
+        .column::<Nullable<Text>, _>(t::last_update_time::NAME, rows.iter().map(|r| r.last_update_time.as_deref()))
+        .column::<Nullable<Text>, _>(t::hash::NAME, rows.iter().map(|r| r.hash.as_deref()))
+        .column::<Nullable<BigInt>, _>(t::size::NAME, rows.iter().map(|r| r.size))
+        .column::<Nullable<Text>, _>(t::repository_unique_id::NAME, rows.iter().map(|r| r.repository_unique_id.as_deref()))
+        .column::<Nullable<Text>, _>(t::mime_type::NAME, rows.iter().map(|r| r.mime_type.as_deref()))
+        .column::<Text, _>(t::body::NAME, rows.iter().map(|r| r.body.as_str()))
+        .column::<Timestamp, _>(t::registered_at::NAME, rows.iter().map(|r| r.registered_at))
 }
 
 /// The row with every DTM column in comparable form (borrowed if already so).
@@ -61,7 +99,21 @@ fn with_dtm_keys(row: &NewRegistryObject) -> Cow<'_, NewRegistryObject> {
 /// Inserts multi-valued attributes. Returns the row count.
 pub fn insert_codes(conn: &mut AnyConnection, rows: &[NewObjectCode]) -> Result<usize, StoreError> {
     let rows: Vec<&NewObjectCode> = rows.iter().collect();
-    insert_rows!(conn, object_codes::table, &rows, CODE_INSERT_CHUNK)
+    insert_rows!(conn, object_codes::table, &rows, codes_unnest)
+}
+
+/// Names the prepared PostgreSQL INSERT of object codes.
+pub(crate) struct CodesInsert;
+
+/// PostgreSQL's INSERT of `rows`, every column of `object_codes`.
+pub(crate) fn codes_unnest<'a>(rows: &[&'a NewObjectCode]) -> UnnestInsert<'a, CodesInsert> {
+    use crate::schema::object_codes as t;
+    use diesel::sql_types::Text;
+    UnnestInsert::into("object_codes")
+        .column::<Text, _>(t::object_id::NAME, rows.iter().map(|r| r.object_id.as_str()))
+        .column::<Text, _>(t::patient_id::NAME, rows.iter().map(|r| r.patient_id.as_str()))
+        .column::<Text, _>(t::kind::NAME, rows.iter().map(|r| r.kind.as_str()))
+        .column::<Text, _>(t::value::NAME, rows.iter().map(|r| r.value.as_str()))
 }
 
 /// Objects with these entryUUIDs (any kind, any status), in registration order.
@@ -97,6 +149,47 @@ pub fn objects_by_unique_ids(
         }
         out.extend(q.load(conn)?);
     }
+    sort_by_registration(&mut out);
+    Ok(out)
+}
+
+/// Objects whose entryUUID is one of `ids` or whose uniqueId is one of
+/// `unique_ids` (any kind, any status), in registration order. A
+/// registration checks its new entryUUIDs and its uniqueIds with this one
+/// lookup: one round trip on PostgreSQL instead of two.
+pub fn objects_by_ids_or_unique_ids(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    unique_ids: &[String],
+) -> Result<Vec<RegistryObjectRow>, StoreError> {
+    let one_list = |v: &[String]| !v.is_empty() && v.len() <= IN_LIST_CHUNK;
+    if !(one_list(ids) && one_list(unique_ids)) {
+        // Long or empty lists: the two chunked lookups, each row once.
+        let mut out = objects_by_ids(conn, ids)?;
+        let seen: std::collections::HashSet<String> = out.iter().map(|o| o.id.clone()).collect();
+        out.extend(
+            objects_by_unique_ids(conn, None, unique_ids)?
+                .into_iter()
+                .filter(|o| !seen.contains(&o.id)),
+        );
+        sort_by_registration(&mut out);
+        return Ok(out);
+    }
+    let q = registry_objects::table
+        .select(RegistryObjectRow::as_select())
+        .into_boxed::<Db>();
+    let q = match conn {
+        AnyConnection::Postgresql(_) => q.filter(
+            registry_objects::id
+                .eq_any(ids)
+                .or(registry_objects::unique_id.eq_any(unique_ids)),
+        ),
+        AnyConnection::Sqlite(_) => q.filter(
+            InJsonArray::new(registry_objects::id, ids)?
+                .or(InJsonArray::new(registry_objects::unique_id, unique_ids)?),
+        ),
+    };
+    let mut out = q.load(conn)?;
     sort_by_registration(&mut out);
     Ok(out)
 }

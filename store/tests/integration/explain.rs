@@ -216,6 +216,7 @@ async fn all_queries_use_indexes() {
                 store::objects_for_patient(c, "P", store::KIND_FOLDER, &[], 10).unwrap();
                 store::objects_by_ids(c, &ids).unwrap();
                 store::objects_by_unique_ids(c, Some(store::KIND_DOCUMENT_ENTRY), &ids).unwrap();
+                store::objects_by_ids_or_unique_ids(c, &ids, &ids).unwrap();
                 store::objects_by_lid(c, "a").unwrap();
                 store::codes_by_object_ids(c, &ids, &ids).unwrap();
                 store::codes_by_object_ids(c, &ids[..1], &ids).unwrap();

@@ -2,7 +2,9 @@
 
 use crate::filters::{P1, P2, registry_fixture};
 use crate::*;
-use store::{AssociationRow, KIND_DOCUMENT_ENTRY, KIND_FOLDER, NewAssociation, NewDocument};
+use store::{
+    AssociationRow, KIND_DOCUMENT_ENTRY, KIND_FOLDER, NewAssociation, NewDocument, NewObjectCode,
+};
 
 #[tokio::test]
 async fn lookups_by_id_unique_id_and_lid() {
@@ -64,6 +66,107 @@ async fn status_and_last_update_changes() {
     assert!(rows.iter().take(2).all(|r| r.status == DEPRECATED));
     assert_eq!(rows[0].last_update_time, None);
     assert_eq!(rows[2].last_update_time.as_deref(), Some("20230000000000"));
+}
+
+/// A registration's one lookup finds objects by entryUUID or by uniqueId,
+/// each once, whatever matched; long lists take the chunked path.
+#[tokio::test]
+async fn lookup_by_ids_or_unique_ids() {
+    let (store, _db) = registry_fixture().await;
+    let (short, both, long) = store
+        .read(|conn| {
+            let short = store::objects_by_ids_or_unique_ids(
+                conn,
+                &strings(&["SS1", "nope"]),
+                &strings(&["1.2.3.1", "1.2.3.404"]),
+            )?;
+            // D1 is asked for by id and by uniqueId: returned once.
+            let both =
+                store::objects_by_ids_or_unique_ids(conn, &strings(&["D1"]), &strings(&["1.2.3.1"]))?;
+            let mut lots: Vec<String> = (0..2500).map(|i| format!("missing-{i}")).collect();
+            lots.push("F2".into());
+            let long = store::objects_by_ids_or_unique_ids(conn, &lots, &strings(&["1.2.3.1"]))?;
+            Ok::<_, StoreError>((short, both, long))
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&short), ["D1", "SS1"]);
+    assert_eq!(ids(&both), ["D1"]);
+    assert_eq!(ids(&long), ["D1", "F2"]);
+}
+
+/// Every column an object, a code and an association are inserted with is
+/// read back as it was, on both backends (PostgreSQL inserts through one
+/// array per column).
+#[tokio::test]
+async fn inserted_rows_read_back_whole() {
+    let (store, _db) = fresh_store().await;
+    add_patients(&store, &["P"]).await;
+    let full = |id: &str, n: i64| NewRegistryObject {
+        object_type: Some("urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1".into()),
+        submission_set_id: Some("SS".into()),
+        class_code: Some("11490-0^^2.16.840.1.113883.6.1".into()),
+        type_code: Some("18842-5^^2.16.840.1.113883.6.1".into()),
+        format_code: Some("urn:ihe:iti:xds:2017:mimeTypeSufficient^^1.3.6.1.4.1.19376.1.2.3".into()),
+        practice_setting_code: Some("01^^1.2.392.200119.4.201".into()),
+        healthcare_facility_type_code: Some("1^^1.2.392.100495.20.2.51".into()),
+        creation_time: Some("20251203101500".into()),
+        service_start_time: Some("20251201000000".into()),
+        service_stop_time: Some("20251202000000".into()),
+        submission_time: Some("20251203101600".into()),
+        source_id: Some("1.2.392.9".into()),
+        content_type_code: Some("57133-1^^2.16.840.1.113883.6.1".into()),
+        last_update_time: Some("20251203101700".into()),
+        hash: Some("da39a3ee5e6b4b0d3255bfef95601890afd80709".into()),
+        size: Some(10_240),
+        repository_unique_id: Some("1.2.392.1.2".into()),
+        mime_type: Some("text/xml".into()),
+        body: format!("{{\"id\":\"{id}\",\"title\":\"診療情報提供書 'quoted' \\\\ \"}}"),
+        ..object(id, "P", KIND_DOCUMENT_ENTRY, n)
+    };
+    // A row of NULLs next to a full one: an array with NULLs and values.
+    let objects = vec![full("D1", 1), object("D2", "P", KIND_DOCUMENT_ENTRY, 2), full("D3", 3)];
+    let codes: Vec<NewObjectCode> = ["D1", "D3"]
+        .iter()
+        .map(|o| NewObjectCode {
+            object_id: o.to_string(),
+            patient_id: "P".into(),
+            kind: store::CODE_EVENT.into(),
+            value: "I10^^ICD10".into(),
+        })
+        .collect();
+    let associations = vec![
+        NewAssociation {
+            patient_id: "P".into(),
+            ..assoc("A1", HAS_MEMBER, "SS", "D1", 4)
+        },
+        NewAssociation {
+            submission_set_id: None,
+            patient_id: "P".into(),
+            ..assoc("A2", HAS_MEMBER, "SS", "D2", 5)
+        },
+    ];
+    let (o, c, a) = (objects.clone(), codes.clone(), associations.clone());
+    let (inserted, read) = store
+        .write(move |conn| {
+            let inserted = (
+                store::insert_objects(conn, &o)?,
+                store::insert_codes(conn, &c)?,
+                store::insert_associations(conn, &a)?,
+            );
+            let read = (
+                store::objects_by_ids(conn, &strings(&["D1", "D2", "D3"]))?,
+                store::codes_by_object_ids(conn, &strings(&["P"]), &strings(&["D1", "D3"]))?,
+                store::associations_by_ids(conn, &strings(&["A1", "A2"]))?,
+            );
+            Ok::<_, StoreError>((inserted, read))
+        })
+        .await
+        .unwrap();
+    assert_eq!(inserted, (3, 2, 2));
+    assert_eq!(read.0, objects);
+    assert_eq!(read.1, codes);
+    assert_eq!(read.2, associations);
 }
 
 #[tokio::test]

@@ -150,3 +150,47 @@ async fn single_row_inserts_are_prepared_once() {
         "the second single-row insert prepared again: {again:#?}"
     );
 }
+
+/// A registration's rows (a SubmissionSet and its DocumentEntries, their
+/// codes, associations) are inserted through statements prepared once per
+/// connection, whatever the row count: PostgreSQL binds one array per
+/// column, SQLite inserts row by row.
+#[tokio::test]
+async fn multi_row_inserts_are_prepared_once_whatever_the_row_count() {
+    let (store, _db) = fresh_store().await;
+    add_patients(&store, &["P"]).await;
+    let rows = |prefix: &str, n: usize| {
+        let objects: Vec<_> = (0..n)
+            .map(|i| object(&format!("{prefix}{i}"), "P", store::KIND_DOCUMENT_ENTRY, i as i64))
+            .collect();
+        let codes: Vec<_> = objects
+            .iter()
+            .map(|o| store::NewObjectCode {
+                object_id: o.id.clone(),
+                patient_id: "P".into(),
+                kind: store::CODE_EVENT.into(),
+                value: "I10^^ICD10".into(),
+            })
+            .collect();
+        (objects, codes)
+    };
+    let (first, again) = store
+        .write(move |conn| {
+            let mut insert = |(objects, codes): (Vec<_>, Vec<_>)| {
+                cached_and_run(conn, |c| {
+                    store::insert_objects(c, &objects).unwrap();
+                    store::insert_codes(c, &codes).unwrap();
+                })
+            };
+            let first = insert(rows("a", 2));
+            let again = insert(rows("b", 5));
+            Ok::<_, StoreError>((first, again))
+        })
+        .await
+        .unwrap();
+    assert!(
+        first.0.iter().filter(|sql| sql.contains("INSERT INTO")).count() >= 2,
+        "the first inserts were not prepared: {first:#?}"
+    );
+    assert!(again.0.is_empty(), "more rows prepared again: {again:#?}");
+}
