@@ -100,7 +100,9 @@ struct Existing {
 
 /// Registers a validated submission inside the caller's transaction and
 /// returns the warnings. The repository calls this in the same transaction
-/// that records the document bytes (ITI-41 in-process ITI-42).
+/// that records the document bytes (ITI-41 in-process ITI-42). On `Err` the
+/// caller must roll back: an association id already registered is found as
+/// the rows are written.
 pub fn register_in(
     conn: &mut AnyConnection,
     v: &ValidatedSubmission,
@@ -139,7 +141,7 @@ pub fn register_in(
     // One lookup serves both checks (a round trip less on PostgreSQL).
     let (new_ids, unique_ids) = new_ids_and_unique_ids(v);
     let registered = store::objects_by_ids_or_unique_ids(conn, &new_ids, &unique_ids)?;
-    check_new_ids_unused(conn, v, &new_ids, &registered, &mut errors)?;
+    check_new_ids_unused(&new_ids, &registered, &mut errors);
     check_unique_ids(v, &registered, &mut errors);
 
     // Objects outside the submission that associations point at.
@@ -169,7 +171,22 @@ pub fn register_in(
         return Err(RegisterFailure::Rejected(errors));
     }
 
-    insert_submission(conn, v, submitter, &now)?;
+    let taken = insert_submission(conn, v, submitter, &now)?;
+    if !taken.is_empty() {
+        // Rows are written by now: the caller's rollback undoes them.
+        return Err(RegisterFailure::Rejected(
+            taken
+                .into_iter()
+                .map(|id| {
+                    RegistryError::error(
+                        Code::RegistryMetadataError,
+                        format!("association id {id} is already registered"),
+                    )
+                    .at(id)
+                })
+                .collect(),
+        ));
+    }
 
     // RPLC / XFRM_RPLC: the original and its APND/XFRM children are deprecated,
     // and the replacement joins the original's folders.
@@ -295,18 +312,13 @@ fn new_ids_and_unique_ids(v: &ValidatedSubmission) -> (Vec<String>, Vec<String>)
 
 /// entryUUIDs the submitter chose must not name an object already registered
 /// (NIST 15806). `registered` holds at least the objects with `new_ids`.
+/// Association ids are checked as the associations are inserted
+/// ([`insert_submission`]).
 fn check_new_ids_unused(
-    conn: &mut AnyConnection,
-    v: &ValidatedSubmission,
     new_ids: &[String],
     registered: &[RegistryObjectRow],
     errors: &mut Vec<RegistryError>,
-) -> Result<(), StoreError> {
-    let assoc_ids: Vec<String> = v
-        .associations
-        .iter()
-        .map(|a| a.object.core.id.clone())
-        .collect();
+) {
     for o in registered.iter().filter(|o| new_ids.contains(&o.id)) {
         errors.push(
             RegistryError::error(
@@ -319,16 +331,6 @@ fn check_new_ids_unused(
             .at(o.id.clone()),
         );
     }
-    for a in store::associations_by_ids(conn, &assoc_ids)? {
-        errors.push(
-            RegistryError::error(
-                Code::RegistryMetadataError,
-                format!("association id {} is already registered", a.id),
-            )
-            .at(a.id),
-        );
-    }
-    Ok(())
 }
 
 /// SubmissionSet and Folder uniqueIds are unique in the registry; a
@@ -527,17 +529,16 @@ fn dangling(assoc: &str, target: &str) -> RegistryError {
 }
 
 /// Inserts the submission's objects, codes and associations.
+/// Writes the submission's rows (one statement on PostgreSQL) and returns
+/// the ids of its associations that were already registered, left out.
 fn insert_submission(
     conn: &mut AnyConnection,
     v: &ValidatedSubmission,
     submitter: &Submitter,
     now: &str,
-) -> Result<(), StoreError> {
+) -> Result<Vec<String>, StoreError> {
     let rows = crate::output::rows_of(v, submitter, now)?;
-    store::insert_objects(conn, &rows.objects)?;
-    store::insert_codes(conn, &rows.codes)?;
-    store::insert_associations(conn, &rows.associations)?;
-    Ok(())
+    store::insert_submission_rows(conn, &rows.objects, &rows.codes, &rows.associations)
 }
 
 /// The replacement DocumentEntry joins each folder of the original: a new

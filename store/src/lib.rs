@@ -42,6 +42,7 @@ pub use queries::filters::*;
 pub use queries::objects::*;
 pub use queries::patients::*;
 pub use queries::pix::*;
+pub use queries::submission::*;
 
 use connection::{ConnectionManager, Pool, Target};
 use deadpool::managed::PoolError;

@@ -216,6 +216,72 @@ async fn reused_document_unique_id_with_other_bytes_is_refused() {
     hub.stop().await;
 }
 
+/// An association id (a `urn:uuid:` the submitter chose) that is already
+/// registered refuses the whole submission, and nothing of it is stored:
+/// the registry finds the reuse only as it writes the rows, so this proves
+/// they are rolled back.
+#[tokio::test]
+async fn reused_association_id_refuses_the_submission_and_stores_nothing() {
+    let hub = TestHub::start().await.unwrap();
+    let pid = hub.add_patient("Q5").await.unwrap();
+    let client = hub.client().unwrap();
+    let fixed = "urn:uuid:6f1d8a52-3c1e-4b8e-9a57-0d5c2f7e4b11";
+    let with_fixed_association = |doc: DocSpec| {
+        Submission::new(&pid, &hub.facility_oid)
+            .with(doc)
+            .submit_objects_xml()
+            .replacen(
+                r#"<rim:Association id="hm0""#,
+                &format!(r#"<rim:Association id="{fixed}""#),
+                1,
+            )
+    };
+    let first = with_fixed_association(registered(&hub, "Document01", b"first"));
+    assert!(first.contains(fixed));
+    let r = registry_response(
+        &client
+            .soap("/xds/registry", REGISTER, &first)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r.status, ResponseStatus::Success, "{:?}", r.errors);
+
+    let second = with_fixed_association(registered(&hub, "Document01", b"second"));
+    let r = registry_response(
+        &client
+            .soap("/xds/registry", REGISTER, &second)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(r.status, ResponseStatus::Failure);
+    assert_eq!(codes(&r.errors), vec!["XDSRegistryMetadataError"]);
+    assert!(
+        r.errors[0].context.contains(fixed) && r.errors[0].context.contains("already registered"),
+        "{:?}",
+        r.errors
+    );
+    // Only the first submission's DocumentEntry and SubmissionSet exist.
+    let found = query(&hub, &fixtures::find_documents(&pid, "ObjectRef")).await;
+    assert_eq!(found.object_refs.len(), 1, "{:?}", found.object_refs);
+    let sets = query(
+        &hub,
+        &fixtures::stored_query(
+            SQ_FIND_SUBMISSION_SETS,
+            "ObjectRef",
+            &[
+                ("$XDSSubmissionSetPatientId", &format!("'{pid}'")),
+                (
+                    "$XDSSubmissionSetStatus",
+                    "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')",
+                ),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(sets.object_refs.len(), 1, "{:?}", sets.object_refs);
+    hub.stop().await;
+}
+
 #[tokio::test]
 async fn query_errors_use_the_stored_query_codes() {
     let hub = TestHub::start().await.unwrap();

@@ -9,7 +9,6 @@ use crate::{AnyConnection, Db};
 use diesel::prelude::*;
 use std::collections::HashSet;
 
-
 /// Inserts associations. Returns the row count.
 pub fn insert_associations(
     conn: &mut AnyConnection,
@@ -30,12 +29,27 @@ pub(crate) fn associations_unnest<'a>(
     use diesel::sql_types::{Nullable, Text, Timestamp};
     UnnestInsert::into("associations")
         .column::<Text, _>(t::id::NAME, rows.iter().map(|r| r.id.as_str()))
-        .column::<Text, _>(t::patient_id::NAME, rows.iter().map(|r| r.patient_id.as_str()))
-        .column::<Text, _>(t::association_type::NAME, rows.iter().map(|r| r.association_type.as_str()))
-        .column::<Text, _>(t::source_id::NAME, rows.iter().map(|r| r.source_id.as_str()))
-        .column::<Text, _>(t::target_id::NAME, rows.iter().map(|r| r.target_id.as_str()))
+        .column::<Text, _>(
+            t::patient_id::NAME,
+            rows.iter().map(|r| r.patient_id.as_str()),
+        )
+        .column::<Text, _>(
+            t::association_type::NAME,
+            rows.iter().map(|r| r.association_type.as_str()),
+        )
+        .column::<Text, _>(
+            t::source_id::NAME,
+            rows.iter().map(|r| r.source_id.as_str()),
+        )
+        .column::<Text, _>(
+            t::target_id::NAME,
+            rows.iter().map(|r| r.target_id.as_str()),
+        )
         .column::<Text, _>(t::status::NAME, rows.iter().map(|r| r.status.as_str()))
-        .column::<Nullable<Text>, _>(t::submission_set_id::NAME, rows.iter().map(|r| r.submission_set_id.as_deref()))
+        .column::<Nullable<Text>, _>(
+            t::submission_set_id::NAME,
+            rows.iter().map(|r| r.submission_set_id.as_deref()),
+        )
         .column::<Text, _>(t::body::NAME, rows.iter().map(|r| r.body.as_str()))
         .column::<Timestamp, _>(t::registered_at::NAME, rows.iter().map(|r| r.registered_at))
 }

@@ -11,6 +11,7 @@ pub mod in_list;
 pub mod objects;
 pub mod patients;
 pub mod pix;
+pub mod submission;
 pub(crate) mod unnest;
 
 /// Runs the same diesel expression on the inner connection of either backend,

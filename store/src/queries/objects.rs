@@ -12,13 +12,12 @@ use crate::{AnyConnection, Db};
 use diesel::prelude::*;
 use std::borrow::Cow;
 
-
 /// Inserts objects, DTM columns normalised with [`dtm_key`]. Returns the row count.
 pub fn insert_objects(
     conn: &mut AnyConnection,
     rows: &[NewRegistryObject],
 ) -> Result<usize, StoreError> {
-    let normalised: Vec<Cow<'_, NewRegistryObject>> = rows.iter().map(with_dtm_keys).collect();
+    let normalised = normalised(rows);
     let rows: Vec<&NewRegistryObject> = normalised.iter().map(|c| c.as_ref()).collect();
     insert_rows!(conn, registry_objects::table, &rows, objects_unnest)
 }
@@ -34,33 +33,96 @@ pub(crate) fn objects_unnest<'a>(
     use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
     UnnestInsert::into("registry_objects")
         .column::<Text, _>(t::id::NAME, rows.iter().map(|r| r.id.as_str()))
-        .column::<Text, _>(t::patient_id::NAME, rows.iter().map(|r| r.patient_id.as_str()))
+        .column::<Text, _>(
+            t::patient_id::NAME,
+            rows.iter().map(|r| r.patient_id.as_str()),
+        )
         .column::<Text, _>(t::kind::NAME, rows.iter().map(|r| r.kind.as_str()))
         .column::<Text, _>(t::lid::NAME, rows.iter().map(|r| r.lid.as_str()))
         .column::<Integer, _>(t::version::NAME, rows.iter().map(|r| r.version))
-        .column::<Text, _>(t::unique_id::NAME, rows.iter().map(|r| r.unique_id.as_str()))
+        .column::<Text, _>(
+            t::unique_id::NAME,
+            rows.iter().map(|r| r.unique_id.as_str()),
+        )
         .column::<Text, _>(t::status::NAME, rows.iter().map(|r| r.status.as_str()))
-        .column::<Nullable<Text>, _>(t::object_type::NAME, rows.iter().map(|r| r.object_type.as_deref()))
-        .column::<Nullable<Text>, _>(t::submission_set_id::NAME, rows.iter().map(|r| r.submission_set_id.as_deref()))
-        .column::<Text, _>(t::submitter::NAME, rows.iter().map(|r| r.submitter.as_str()))
-        .column::<Nullable<Text>, _>(t::class_code::NAME, rows.iter().map(|r| r.class_code.as_deref()))
-        .column::<Nullable<Text>, _>(t::type_code::NAME, rows.iter().map(|r| r.type_code.as_deref()))
-        .column::<Nullable<Text>, _>(t::format_code::NAME, rows.iter().map(|r| r.format_code.as_deref()))
-        .column::<Nullable<Text>, _>(t::practice_setting_code::NAME, rows.iter().map(|r| r.practice_setting_code.as_deref()))
-        .column::<Nullable<Text>, _>(t::healthcare_facility_type_code::NAME, rows.iter().map(|r| r.healthcare_facility_type_code.as_deref()))
-        .column::<Nullable<Text>, _>(t::creation_time::NAME, rows.iter().map(|r| r.creation_time.as_deref()))
-        .column::<Nullable<Text>, _>(t::service_start_time::NAME, rows.iter().map(|r| r.service_start_time.as_deref()))
-        .column::<Nullable<Text>, _>(t::service_stop_time::NAME, rows.iter().map(|r| r.service_stop_time.as_deref()))
-        .column::<Nullable<Text>, _>(t::submission_time::NAME, rows.iter().map(|r| r.submission_time.as_deref()))
-        .column::<Nullable<Text>, _>(t::source_id::NAME, rows.iter().map(|r| r.source_id.as_deref()))
-        .column::<Nullable<Text>, _>(t::content_type_code::NAME, rows.iter().map(|r| r.content_type_code.as_deref()))
-        .column::<Nullable<Text>, _>(t::last_update_time::NAME, rows.iter().map(|r| r.last_update_time.as_deref()))
+        .column::<Nullable<Text>, _>(
+            t::object_type::NAME,
+            rows.iter().map(|r| r.object_type.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::submission_set_id::NAME,
+            rows.iter().map(|r| r.submission_set_id.as_deref()),
+        )
+        .column::<Text, _>(
+            t::submitter::NAME,
+            rows.iter().map(|r| r.submitter.as_str()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::class_code::NAME,
+            rows.iter().map(|r| r.class_code.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::type_code::NAME,
+            rows.iter().map(|r| r.type_code.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::format_code::NAME,
+            rows.iter().map(|r| r.format_code.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::practice_setting_code::NAME,
+            rows.iter().map(|r| r.practice_setting_code.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::healthcare_facility_type_code::NAME,
+            rows.iter()
+                .map(|r| r.healthcare_facility_type_code.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::creation_time::NAME,
+            rows.iter().map(|r| r.creation_time.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::service_start_time::NAME,
+            rows.iter().map(|r| r.service_start_time.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::service_stop_time::NAME,
+            rows.iter().map(|r| r.service_stop_time.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::submission_time::NAME,
+            rows.iter().map(|r| r.submission_time.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::source_id::NAME,
+            rows.iter().map(|r| r.source_id.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::content_type_code::NAME,
+            rows.iter().map(|r| r.content_type_code.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::last_update_time::NAME,
+            rows.iter().map(|r| r.last_update_time.as_deref()),
+        )
         .column::<Nullable<Text>, _>(t::hash::NAME, rows.iter().map(|r| r.hash.as_deref()))
         .column::<Nullable<BigInt>, _>(t::size::NAME, rows.iter().map(|r| r.size))
-        .column::<Nullable<Text>, _>(t::repository_unique_id::NAME, rows.iter().map(|r| r.repository_unique_id.as_deref()))
-        .column::<Nullable<Text>, _>(t::mime_type::NAME, rows.iter().map(|r| r.mime_type.as_deref()))
+        .column::<Nullable<Text>, _>(
+            t::repository_unique_id::NAME,
+            rows.iter().map(|r| r.repository_unique_id.as_deref()),
+        )
+        .column::<Nullable<Text>, _>(
+            t::mime_type::NAME,
+            rows.iter().map(|r| r.mime_type.as_deref()),
+        )
         .column::<Text, _>(t::body::NAME, rows.iter().map(|r| r.body.as_str()))
         .column::<Timestamp, _>(t::registered_at::NAME, rows.iter().map(|r| r.registered_at))
+}
+
+/// The rows with every DTM column in comparable form.
+pub(crate) fn normalised(rows: &[NewRegistryObject]) -> Vec<Cow<'_, NewRegistryObject>> {
+    rows.iter().map(with_dtm_keys).collect()
 }
 
 /// The row with every DTM column in comparable form (borrowed if already so).
@@ -110,8 +172,14 @@ pub(crate) fn codes_unnest<'a>(rows: &[&'a NewObjectCode]) -> UnnestInsert<'a, C
     use crate::schema::object_codes as t;
     use diesel::sql_types::Text;
     UnnestInsert::into("object_codes")
-        .column::<Text, _>(t::object_id::NAME, rows.iter().map(|r| r.object_id.as_str()))
-        .column::<Text, _>(t::patient_id::NAME, rows.iter().map(|r| r.patient_id.as_str()))
+        .column::<Text, _>(
+            t::object_id::NAME,
+            rows.iter().map(|r| r.object_id.as_str()),
+        )
+        .column::<Text, _>(
+            t::patient_id::NAME,
+            rows.iter().map(|r| r.patient_id.as_str()),
+        )
         .column::<Text, _>(t::kind::NAME, rows.iter().map(|r| r.kind.as_str()))
         .column::<Text, _>(t::value::NAME, rows.iter().map(|r| r.value.as_str()))
 }

@@ -61,7 +61,11 @@ impl<'a, Id> UnnestInsert<'a, Id> {
     }
 
     /// Adds column `name` of SQL type `ST` with one value per row.
-    pub(crate) fn column<ST, T>(mut self, name: &'static str, values: impl Iterator<Item = T>) -> Self
+    pub(crate) fn column<ST, T>(
+        mut self,
+        name: &'static str,
+        values: impl Iterator<Item = T>,
+    ) -> Self
     where
         ST: 'static,
         Pg: HasSqlType<ST>,
@@ -124,7 +128,10 @@ mod tests {
             .collect()
     }
 
-    fn insert_columns(insert: &impl diesel::query_builder::QueryFragment<Pg>, table: &str) -> Vec<String> {
+    fn insert_columns(
+        insert: &impl diesel::query_builder::QueryFragment<Pg>,
+        table: &str,
+    ) -> Vec<String> {
         let sql = diesel::debug_query::<Pg, _>(insert).to_string();
         identifiers(&sql, table)
     }
@@ -138,24 +145,30 @@ mod tests {
         assert_eq!(
             insert_columns(&objects_unnest(&[]), "registry_objects"),
             all(
-                diesel::debug_query::<Pg, _>(&registry_objects::table.select(registry_objects::all_columns))
-                    .to_string(),
+                diesel::debug_query::<Pg, _>(
+                    &registry_objects::table.select(registry_objects::all_columns)
+                )
+                .to_string(),
                 "registry_objects"
             )
         );
         assert_eq!(
             insert_columns(&codes_unnest(&[]), "object_codes"),
             all(
-                diesel::debug_query::<Pg, _>(&object_codes::table.select(object_codes::all_columns))
-                    .to_string(),
+                diesel::debug_query::<Pg, _>(
+                    &object_codes::table.select(object_codes::all_columns)
+                )
+                .to_string(),
                 "object_codes"
             )
         );
         assert_eq!(
             insert_columns(&associations_unnest(&[]), "associations"),
             all(
-                diesel::debug_query::<Pg, _>(&associations::table.select(associations::all_columns))
-                    .to_string(),
+                diesel::debug_query::<Pg, _>(
+                    &associations::table.select(associations::all_columns)
+                )
+                .to_string(),
                 "associations"
             )
         );
@@ -172,7 +185,10 @@ mod tests {
         let sql = |n: usize| {
             let rows: Vec<_> = std::iter::repeat_n(&row, n).collect();
             let text = diesel::debug_query::<Pg, _>(&codes_unnest(&rows)).to_string();
-            text.split(" -- binds:").next().unwrap_or_default().to_string()
+            text.split(" -- binds:")
+                .next()
+                .unwrap_or_default()
+                .to_string()
         };
         assert_eq!(sql(1), sql(7));
         assert_eq!(

@@ -81,8 +81,11 @@ async fn lookup_by_ids_or_unique_ids() {
                 &strings(&["1.2.3.1", "1.2.3.404"]),
             )?;
             // D1 is asked for by id and by uniqueId: returned once.
-            let both =
-                store::objects_by_ids_or_unique_ids(conn, &strings(&["D1"]), &strings(&["1.2.3.1"]))?;
+            let both = store::objects_by_ids_or_unique_ids(
+                conn,
+                &strings(&["D1"]),
+                &strings(&["1.2.3.1"]),
+            )?;
             let mut lots: Vec<String> = (0..2500).map(|i| format!("missing-{i}")).collect();
             lots.push("F2".into());
             let long = store::objects_by_ids_or_unique_ids(conn, &lots, &strings(&["1.2.3.1"]))?;
@@ -107,7 +110,9 @@ async fn inserted_rows_read_back_whole() {
         submission_set_id: Some("SS".into()),
         class_code: Some("11490-0^^2.16.840.1.113883.6.1".into()),
         type_code: Some("18842-5^^2.16.840.1.113883.6.1".into()),
-        format_code: Some("urn:ihe:iti:xds:2017:mimeTypeSufficient^^1.3.6.1.4.1.19376.1.2.3".into()),
+        format_code: Some(
+            "urn:ihe:iti:xds:2017:mimeTypeSufficient^^1.3.6.1.4.1.19376.1.2.3".into(),
+        ),
         practice_setting_code: Some("01^^1.2.392.200119.4.201".into()),
         healthcare_facility_type_code: Some("1^^1.2.392.100495.20.2.51".into()),
         creation_time: Some("20251203101500".into()),
@@ -125,7 +130,11 @@ async fn inserted_rows_read_back_whole() {
         ..object(id, "P", KIND_DOCUMENT_ENTRY, n)
     };
     // A row of NULLs next to a full one: an array with NULLs and values.
-    let objects = vec![full("D1", 1), object("D2", "P", KIND_DOCUMENT_ENTRY, 2), full("D3", 3)];
+    let objects = vec![
+        full("D1", 1),
+        object("D2", "P", KIND_DOCUMENT_ENTRY, 2),
+        full("D3", 3),
+    ];
     let codes: Vec<NewObjectCode> = ["D1", "D3"]
         .iter()
         .map(|o| NewObjectCode {

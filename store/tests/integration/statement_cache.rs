@@ -120,10 +120,8 @@ async fn list_lookups_match_values_that_need_escaping() {
     assert_eq!(got, expected);
 }
 
-/// One row (a registration's SubmissionSet-to-DocumentEntry association, a
-/// lone object) goes through a prepared INSERT on both backends: the first
-/// insert prepares it, the next ones reuse it. A multi-row INSERT, whose
-/// text depends on the row count, is parsed and planned every time.
+/// One row (a lone object) goes through a prepared INSERT on both
+/// backends: the first insert prepares it, the next ones reuse it.
 #[tokio::test]
 async fn single_row_inserts_are_prepared_once() {
     let (store, _db) = fresh_store().await;
@@ -161,7 +159,14 @@ async fn multi_row_inserts_are_prepared_once_whatever_the_row_count() {
     add_patients(&store, &["P"]).await;
     let rows = |prefix: &str, n: usize| {
         let objects: Vec<_> = (0..n)
-            .map(|i| object(&format!("{prefix}{i}"), "P", store::KIND_DOCUMENT_ENTRY, i as i64))
+            .map(|i| {
+                object(
+                    &format!("{prefix}{i}"),
+                    "P",
+                    store::KIND_DOCUMENT_ENTRY,
+                    i as i64,
+                )
+            })
             .collect();
         let codes: Vec<_> = objects
             .iter()
@@ -189,8 +194,86 @@ async fn multi_row_inserts_are_prepared_once_whatever_the_row_count() {
         .await
         .unwrap();
     assert!(
-        first.0.iter().filter(|sql| sql.contains("INSERT INTO")).count() >= 2,
+        first
+            .0
+            .iter()
+            .filter(|sql| sql.contains("INSERT INTO"))
+            .count()
+            >= 2,
         "the first inserts were not prepared: {first:#?}"
     );
     assert!(again.0.is_empty(), "more rows prepared again: {again:#?}");
+}
+
+/// A registration's rows go in one statement on PostgreSQL (one round
+/// trip), prepared once; SQLite inserts them row by row. An association id
+/// already registered is returned and its row left out.
+#[tokio::test]
+async fn a_submission_is_written_in_one_prepared_statement() {
+    let (store, _db) = fresh_store().await;
+    add_patients(&store, &["P"]).await;
+    let submission = |n: usize| {
+        let ss = format!("ss{n}");
+        let de = format!("de{n}");
+        let objects = vec![
+            object(&ss, "P", store::KIND_SUBMISSION_SET, 2 * n as i64),
+            object(&de, "P", store::KIND_DOCUMENT_ENTRY, 2 * n as i64 + 1),
+        ];
+        let codes = vec![store::NewObjectCode {
+            object_id: de.clone(),
+            patient_id: "P".into(),
+            kind: store::CODE_EVENT.into(),
+            value: "I10^^ICD10".into(),
+        }];
+        let association = store::NewAssociation {
+            id: format!("hm{n}"),
+            patient_id: "P".into(),
+            association_type: HAS_MEMBER.into(),
+            source_id: ss,
+            target_id: de,
+            status: APPROVED.into(),
+            submission_set_id: None,
+            body: "{}".into(),
+            registered_at: at(n as i64),
+        };
+        (objects, codes, vec![association])
+    };
+    let (first, again, taken, stored, postgres) = store
+        .write(move |conn| {
+            let postgres = matches!(conn, AnyConnection::Postgresql(_));
+            let mut write = |(o, c, a): (Vec<_>, Vec<_>, Vec<_>)| {
+                let mut taken = Vec::new();
+                let seen = cached_and_run(conn, |conn| {
+                    taken = store::insert_submission_rows(conn, &o, &c, &a).unwrap();
+                });
+                (seen, taken)
+            };
+            let (first, none) = write(submission(1));
+            assert!(none.is_empty());
+            let (again, _) = write(submission(2));
+            // A third submission reusing the second one's association id.
+            let (mut o, c, _) = submission(3);
+            o.iter_mut().for_each(|o| o.unique_id.push_str(".3"));
+            let (_, _, a) = submission(2);
+            let taken = store::insert_submission_rows(conn, &o, &c, &a)?;
+            let stored = store::associations_by_ids(conn, &strings(&["hm1", "hm2"]))?;
+            Ok::<_, StoreError>((first, again, taken, stored, postgres))
+        })
+        .await
+        .unwrap();
+    assert_eq!(taken, ["hm2"]);
+    assert_eq!(ids_of(&stored), ["hm1", "hm2"]);
+    assert_eq!(stored[1].target_id, "de2", "the taken row was overwritten");
+    assert!(
+        again.0.is_empty(),
+        "the second submission prepared again: {again:#?}"
+    );
+    if postgres {
+        assert_eq!(first.1.len(), 1, "more than one statement: {first:#?}");
+        assert_eq!(first.0.len(), 1, "{first:#?}");
+    }
+}
+
+fn ids_of(rows: &[store::AssociationRow]) -> Vec<&str> {
+    rows.iter().map(|a| a.id.as_str()).collect()
 }
