@@ -2,7 +2,7 @@
 //! statement on PostgreSQL: one round trip instead of three.
 
 use super::associations::associations_unnest;
-use super::objects::{codes_unnest, normalised, objects_unnest};
+use super::objects::{codes_unnest, insert_codes, insert_objects, normalised, objects_unnest};
 use super::unnest::UnnestInsert;
 use crate::AnyConnection;
 use crate::error::StoreError;
@@ -23,35 +23,33 @@ pub fn insert_submission_rows(
     codes: &[NewObjectCode],
     associations: &[NewAssociation],
 ) -> Result<Vec<String>, StoreError> {
-    let objects = normalised(objects);
-    let objects: Vec<&NewRegistryObject> = objects.iter().map(|o| o.as_ref()).collect();
-    let codes: Vec<&NewObjectCode> = codes.iter().collect();
-    let assocs: Vec<&NewAssociation> = associations.iter().collect();
+    if let AnyConnection::Sqlite(_) = conn {
+        // No round trip to save: the row-by-row inserts.
+        insert_objects(conn, objects)?;
+        insert_codes(conn, codes)?;
+    }
     let inserted: HashSet<String> = match conn {
-        AnyConnection::Postgresql(c) => SubmissionInsert {
-            objects: objects_unnest(&objects),
-            codes: codes_unnest(&codes),
-            associations: associations_unnest(&assocs),
+        AnyConnection::Postgresql(c) => {
+            let objects = normalised(objects);
+            let objects: Vec<&NewRegistryObject> = objects.iter().map(|o| o.as_ref()).collect();
+            let codes: Vec<&NewObjectCode> = codes.iter().collect();
+            let assocs: Vec<&NewAssociation> = associations.iter().collect();
+            SubmissionInsert {
+                objects: objects_unnest(&objects),
+                codes: codes_unnest(&codes),
+                associations: associations_unnest(&assocs),
+            }
+            .load::<String>(c)?
+            .into_iter()
+            .collect()
         }
-        .load::<String>(c)?
-        .into_iter()
-        .collect(),
         AnyConnection::Sqlite(c) => {
-            for row in &objects {
-                diesel::insert_into(crate::schema::registry_objects::table)
-                    .values(*row)
-                    .execute(c)?;
-            }
-            for row in &codes {
-                diesel::insert_into(crate::schema::object_codes::table)
-                    .values(*row)
-                    .execute(c)?;
-            }
             let mut inserted = HashSet::new();
-            for row in &assocs {
+            for row in associations {
                 let n = diesel::insert_into(associations::table)
-                    .values(*row)
-                    .on_conflict_do_nothing()
+                    .values(row)
+                    .on_conflict(associations::id)
+                    .do_nothing()
                     .execute(c)?;
                 if n > 0 {
                     inserted.insert(row.id.clone());
