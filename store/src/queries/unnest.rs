@@ -128,12 +128,18 @@ mod tests {
             .collect()
     }
 
-    fn insert_columns(
+    /// The columns `insert` names, and those of `select`, a SELECT of all
+    /// of `table`'s columns.
+    fn columns(
         insert: &impl diesel::query_builder::QueryFragment<Pg>,
+        select: &impl diesel::query_builder::QueryFragment<Pg>,
         table: &str,
-    ) -> Vec<String> {
-        let sql = diesel::debug_query::<Pg, _>(insert).to_string();
-        identifiers(&sql, table)
+    ) -> (Vec<String>, Vec<String>) {
+        let sql = |q: String| identifiers(&q, table);
+        (
+            sql(diesel::debug_query::<Pg, _>(insert).to_string()),
+            sql(diesel::debug_query::<Pg, _>(select).to_string()),
+        )
     }
 
     /// A column added to a table must be added to its INSERT too: the
@@ -141,37 +147,24 @@ mod tests {
     /// would leave the column NULL.
     #[test]
     fn each_insert_names_every_column_of_its_table_in_order() {
-        let all = |sql: String, table: &str| identifiers(&sql, table);
-        assert_eq!(
-            insert_columns(&objects_unnest(&[]), "registry_objects"),
-            all(
-                diesel::debug_query::<Pg, _>(
-                    &registry_objects::table.select(registry_objects::all_columns)
-                )
-                .to_string(),
-                "registry_objects"
-            )
+        let (insert, all) = columns(
+            &objects_unnest(&[]),
+            &registry_objects::table.select(registry_objects::all_columns),
+            "registry_objects",
         );
-        assert_eq!(
-            insert_columns(&codes_unnest(&[]), "object_codes"),
-            all(
-                diesel::debug_query::<Pg, _>(
-                    &object_codes::table.select(object_codes::all_columns)
-                )
-                .to_string(),
-                "object_codes"
-            )
+        assert_eq!(insert, all);
+        let (insert, all) = columns(
+            &codes_unnest(&[]),
+            &object_codes::table.select(object_codes::all_columns),
+            "object_codes",
         );
-        assert_eq!(
-            insert_columns(&associations_unnest(&[]), "associations"),
-            all(
-                diesel::debug_query::<Pg, _>(
-                    &associations::table.select(associations::all_columns)
-                )
-                .to_string(),
-                "associations"
-            )
+        assert_eq!(insert, all);
+        let (insert, all) = columns(
+            &associations_unnest(&[]),
+            &associations::table.select(associations::all_columns),
+            "associations",
         );
+        assert_eq!(insert, all);
     }
 
     #[test]
