@@ -1,5 +1,5 @@
 //! entryUUID assignment (ITI TF-3 4.2.3.1.1): symbolic ids (anything not
-//! starting with `urn:uuid:`) become fresh version-4 UUIDs, the same symbol
+//! starting with `urn:uuid:`) become fresh time-ordered UUIDs, the same symbol
 //! always the same UUID, and every reference to a symbol (classifiedObject,
 //! registryObject, sourceObject, targetObject, lid) is rewritten with it.
 //! Ids sent as `urn:uuid:` are validated and kept, in lower case; whether
@@ -49,7 +49,7 @@ pub(super) fn assign_ids(
         {
             map.assigned
                 .entry(id.to_owned())
-                .or_insert_with(EntryUuid::new_v4);
+                .or_insert_with(EntryUuid::generate);
         }
     }
     let mut rewriter = Rewriter {
@@ -309,7 +309,7 @@ impl Rewriter<'_> {
         if has_uuid_prefix(original) {
             return self.define(kind, original, false);
         }
-        let id: String = EntryUuid::new_v4().into();
+        let id: String = EntryUuid::generate().into();
         self.defined.insert(id.clone());
         if !original.is_empty() {
             self.map.originals.insert(id.clone(), original.to_owned());
@@ -326,7 +326,7 @@ impl Rewriter<'_> {
                     format!("{kind} without id: every {kind} needs an id (a symbolic id or a urn:uuid entryUUID)"),
                 );
             }
-            return EntryUuid::new_v4().into();
+            return EntryUuid::generate().into();
         }
         let id = if has_uuid_prefix(original) {
             match EntryUuid::parse(original) {
@@ -343,7 +343,7 @@ impl Rewriter<'_> {
                 .assigned
                 .get(original)
                 .cloned()
-                .unwrap_or_else(EntryUuid::new_v4)
+                .unwrap_or_else(EntryUuid::generate)
                 .into()
         };
         if !self.defined.insert(id.clone()) {
