@@ -33,7 +33,7 @@ pub(crate) use in_list::one_of;
 /// as `Result<usize, StoreError>`. Both backends keep the statement
 /// prepared, whatever the row count. PostgreSQL gets one
 /// [`unnest::UnnestInsert`] per [`UNNEST_INSERT_CHUNK`] rows, built by
-/// `$unnest` (a fn from `&[&Row]`): one round trip. SQLite gets one
+/// `$unnest` (a fn from `&[&Row]`), one round trip each. SQLite gets one
 /// single-row INSERT per row: it has no round trip to save, and a
 /// multi-row INSERT would be parsed again for each submission
 /// (BENCHMARKS.md "Profiles").
