@@ -35,6 +35,9 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Tries at applying migrations (see [`Target::migrate`]).
 const MIGRATION_ATTEMPTS: u32 = 3;
+/// Attempts at a new SQLite connection's setup (journal mode) while
+/// another connection holds the file's lock.
+const SETUP_ATTEMPTS: u32 = 10;
 
 /// Run on every new SQLite connection. `busy_timeout` comes first so the
 /// journal-mode switch waits for other connections; `synchronous = FULL`
@@ -132,7 +135,20 @@ impl Target {
             return Err(StoreError::Config("not a SQLite database".into()));
         };
         let mut conn = SqliteConnection::establish(&path_str(path)?)?;
-        conn.batch_execute(SQLITE_SETUP)?;
+        // Turning a new file to WAL needs its exclusive lock. Hub nodes
+        // opening one new database together can each hold a lock the others
+        // wait for, and SQLite then answers "database is locked" at once
+        // instead of calling the busy handler: try again shortly.
+        let mut attempt = 1;
+        loop {
+            match conn.batch_execute(SQLITE_SETUP) {
+                Err(e) if attempt < SETUP_ATTEMPTS && crate::error::is_transient(&e) => {
+                    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+                    attempt += 1;
+                }
+                other => break other?,
+            }
+        }
         conn.batch_execute(&format!(
             "PRAGMA wal_autocheckpoint = {};",
             crate::checkpoint::BACKSTOP_PAGES
