@@ -139,16 +139,12 @@ impl Target {
         // opening one new database together can each hold a lock the others
         // wait for, and SQLite then answers "database is locked" at once
         // instead of calling the busy handler: try again shortly.
-        let mut attempt = 1;
-        loop {
-            match conn.batch_execute(SQLITE_SETUP) {
-                Err(e) if attempt < SETUP_ATTEMPTS && crate::error::is_transient(&e) => {
-                    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
-                    attempt += 1;
-                }
-                other => break other?,
-            }
-        }
+        crate::error::retry_transient(
+            SETUP_ATTEMPTS,
+            Duration::from_millis(20),
+            "connection setup",
+            || conn.batch_execute(SQLITE_SETUP),
+        )?;
         conn.batch_execute(&format!(
             "PRAGMA wal_autocheckpoint = {};",
             crate::checkpoint::BACKSTOP_PAGES

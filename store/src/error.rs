@@ -70,3 +70,26 @@ pub(crate) fn is_transient(e: &DieselError) -> bool {
         _ => false,
     }
 }
+
+/// Runs `f` until it succeeds, fails other than [`is_transient`]ly, or has
+/// run `attempts` times, sleeping `step` × the attempt number in between;
+/// `what` names the step in the warning. Blocking: call it where sleeping
+/// is fine (a blocking-pool thread, start-up).
+pub(crate) fn retry_transient<T>(
+    attempts: u32,
+    step: std::time::Duration,
+    what: &str,
+    mut f: impl FnMut() -> Result<T, DieselError>,
+) -> Result<T, DieselError> {
+    let mut attempt = 1;
+    loop {
+        match f() {
+            Err(e) if attempt < attempts && is_transient(&e) => {
+                tracing::warn!(attempt, error = %e, "database busy at {what}; retrying");
+                std::thread::sleep(step * attempt);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

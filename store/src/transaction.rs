@@ -56,9 +56,12 @@ where
 }
 
 pub(crate) fn begin(conn: &mut AnyConnection, mode: Mode) -> diesel::QueryResult<()> {
-    let mut attempt = 1;
-    loop {
-        let started = match (conn as &mut AnyConnection, mode) {
+    // We are on a blocking-pool thread: sleeping between attempts is fine.
+    error::retry_transient(
+        BEGIN_ATTEMPTS,
+        Duration::from_millis(50),
+        "BEGIN",
+        || match (&mut *conn, mode) {
             (AnyConnection::Sqlite(c), Mode::Write) => {
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
             }
@@ -74,15 +77,6 @@ pub(crate) fn begin(conn: &mut AnyConnection, mode: Mode) -> diesel::QueryResult
                     "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
                 )
             }
-        };
-        match started {
-            Err(e) if attempt < BEGIN_ATTEMPTS && error::is_transient(&e) => {
-                tracing::warn!(attempt, error = %e, "database busy at BEGIN; retrying");
-                // We are on a blocking-pool thread: sleeping here is fine.
-                std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
+        },
+    )
 }
