@@ -30,7 +30,7 @@ pub fn append(
     }
     let row = prepare(source, event)?;
     match conn {
-        AnyConnection::Postgresql(_) => store::queue_audit_row(conn, &row),
+        AnyConnection::Postgresql(_) => store::queue_audit_row(conn, row),
         AnyConnection::Sqlite(_) => chain_rows(conn, vec![row]).map(drop),
     }
 }

@@ -228,18 +228,20 @@ pub(crate) struct InboxRow {
 }
 
 impl InboxRow {
-    pub(crate) fn of(row: &AuditRow) -> InboxRow {
+    /// `row` without its seq and hashes (moved, not copied: the message
+    /// is the record's whole XML).
+    pub(crate) fn of(row: AuditRow) -> InboxRow {
         InboxRow {
             recorded_at: row.recorded_at,
-            transaction_label: row.transaction_label.clone(),
-            event_id: row.event_id.clone(),
-            action: row.action.clone(),
+            transaction_label: row.transaction_label,
+            event_id: row.event_id,
+            action: row.action,
             outcome: row.outcome,
-            facility: row.facility.clone(),
-            patient: row.patient.clone(),
-            documents: row.documents.clone(),
-            access_basis: row.access_basis.clone(),
-            message: row.message.clone(),
+            facility: row.facility,
+            patient: row.patient,
+            documents: row.documents,
+            access_basis: row.access_basis,
+            message: row.message,
         }
     }
 

@@ -64,7 +64,7 @@ pub fn append_audit_rows(conn: &mut AnyConnection, rows: &[AuditRow]) -> Result<
 /// Files `row` in the audit inbox, without its place in the chain: no lock
 /// is taken, so concurrent transactions file their records side by side.
 /// The row commits or rolls back with the caller's transaction.
-pub fn queue_audit_row(conn: &mut AnyConnection, row: &AuditRow) -> Result<(), StoreError> {
+pub fn queue_audit_row(conn: &mut AnyConnection, row: AuditRow) -> Result<(), StoreError> {
     diesel::insert_into(audit_inbox::table)
         .values(InboxRow::of(row))
         .execute(conn)?;
