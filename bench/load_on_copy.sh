@@ -10,7 +10,8 @@
 # two checkouts must not share one). CORPUS_DIR is a `renkei-load init` +
 # `generate` data directory (the hub migrates the copy when it starts; for
 # a fair start run VACUUM on the corpus after migrating it once). Env:
-# TX (a `renkei-load run --tx` value, default iti42), PATIENTS (10000), WAL=1 copies the WAL after the run and attributes it,
+# TX (a `renkei-load run --tx` value, default iti42), DOCS (DocumentEntries
+# per ITI-41/ITI-42 request, default 1), PATIENTS (10000), WAL=1 copies the WAL after the run and attributes it,
 # JSON (results file, default bench/results/load-on-copy.jsonl).
 set -euo pipefail
 bin=$1 corpus=$2 label=$3 conc=$4 requests=$5 sql=${6:-}
@@ -24,7 +25,7 @@ sync
 start_hub "$bin/renkei" "$run" "${PORT:-38643}" "${OPS_PORT:-39664}" "${MLLP_PORT:-32775}" "$run/hub.log"
 trap 'kill -INT $hub 2>/dev/null || true; rm -rf "$run"' EXIT
 common=(--data-dir "$run" run --url "https://127.0.0.1:${PORT:-38643}" --patients "${PATIENTS:-10000}"
-  --tx "${TX:-iti42}" --concurrency "$conc" --server-pid "$hub")
+  --tx "${TX:-iti42}" --docs-per-request "${DOCS:-1}" --concurrency "$conc" --server-pid "$hub")
 "$bin/renkei-load" "${common[@]}" --requests 200 --warmup 0 --prepare 20 > /dev/null 2>&1
 echo "== $label c=$conc load $(cut -d' ' -f1 /proc/loadavg)"
 "$bin/renkei-load" "${common[@]}" --requests "$requests" --warmup 0 --prepare 20 \

@@ -10,7 +10,8 @@
 # directory (certificates) of the corpus; TEMPLATE_DB the database that
 # `renkei-load generate` filled (copied with CREATE DATABASE … TEMPLATE
 # after a VACUUM ANALYZE). Each run uses the database renkei_run (dropped
-# and recreated). Env: TX (default iti42), PATIENTS (10000), JSON (results
+# and recreated). Env: TX (default iti42), DOCS (DocumentEntries per
+# ITI-41/ITI-42 request, default 1), PATIENTS (10000), JSON (results
 # file, default bench/results/load-on-copy.jsonl), PGURL (server,
 # default postgres://postgres@127.0.0.1).
 set -euo pipefail
@@ -25,7 +26,7 @@ log=${TMPDIR:-/tmp}/renkei-pg-load-$label.log
 start_hub "$bin/renkei" "$data" "${PORT:-38643}" "${OPS_PORT:-39664}" "${MLLP_PORT:-32775}" "$log"
 trap 'kill -INT $hub 2>/dev/null || true' EXIT
 common=(--data-dir "$data" run --url "https://127.0.0.1:${PORT:-38643}" --patients "${PATIENTS:-10000}"
-  --tx "${TX:-iti42}" --concurrency "$conc" --server-pid "$hub")
+  --tx "${TX:-iti42}" --docs-per-request "${DOCS:-1}" --concurrency "$conc" --server-pid "$hub")
 "$bin/renkei-load" "${common[@]}" --requests 200 --warmup 0 --prepare 20 > /dev/null 2>&1
 psql -q "$server/postgres" -c "CHECKPOINT"
 echo "== $label c=$conc load $(cut -d' ' -f1 /proc/loadavg)"

@@ -178,6 +178,10 @@ struct RunArgs {
     /// Document size for iti41/iti43 (and the size recorded by iti42).
     #[arg(long, default_value_t = 10 * 1024)]
     doc_bytes: usize,
+    /// iti41/iti42: DocumentEntries per submission (one SubmissionSet, one
+    /// HasMember association each).
+    #[arg(long, default_value_t = 1)]
+    docs_per_request: u32,
     /// iti43: documents submitted first to retrieve; get: patients searched for entryUUIDs.
     #[arg(long, default_value_t = 20)]
     prepare: u64,
@@ -334,7 +338,9 @@ async fn run(dir: &std::path::Path, a: RunArgs) -> Result<()> {
         seed: a.corpus.seed,
         facility_oid: facility_oid(&settings, a.facility_oid.as_deref()),
     };
-    let workload = Workload::prepare(a.tx, target, a.doc_bytes, a.prepare).await?;
+    let workload = Workload::prepare(a.tx, target, a.doc_bytes, a.prepare)
+        .await?
+        .with_docs_per_request(a.docs_per_request);
     let plan = LoadPlan {
         concurrency: a.concurrency,
         requests: a.requests,

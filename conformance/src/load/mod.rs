@@ -41,6 +41,10 @@ pub struct LoadReport {
     pub wall_seconds: f64,
     /// Successful requests per second.
     pub throughput_rps: f64,
+    /// DocumentEntries each request registers (ITI-41, ITI-42; 0 for reads).
+    pub entries_per_request: u32,
+    /// DocumentEntries registered per second.
+    pub entries_per_s: f64,
     /// Document payload moved per second (ITI-41 sent, ITI-43 received).
     pub payload_mb_per_s: f64,
     pub latency: stats::Latency,
@@ -146,6 +150,7 @@ pub async fn run(
     server_pid: Option<u32>,
 ) -> Result<LoadReport> {
     let transaction = workload.transaction;
+    let entries_per_request = workload.entries_per_request();
     let workload = Arc::new(workload);
     if plan.warmup > 0 {
         phase(&workload, 0, plan.warmup, plan).await?;
@@ -183,6 +188,8 @@ pub async fn run(
         error_samples,
         wall_seconds: wall,
         throughput_rps: per_s(ok as f64),
+        entries_per_request,
+        entries_per_s: per_s((ok * u64::from(entries_per_request)) as f64),
         payload_mb_per_s: per_s(payload as f64 / 1_048_576.0),
         latency: stats::Latency::of(&mut lat),
         server,
@@ -210,6 +217,12 @@ impl LoadReport {
             l.p99_ms,
             l.max_ms
         );
+        if self.entries_per_request > 1 {
+            s.push_str(&format!(
+                "  {} DocumentEntries per request: {:.1} entries/s\n",
+                self.entries_per_request, self.entries_per_s
+            ));
+        }
         if let Some(sv) = &self.server {
             s.push_str(&format!(
                 "  server pid {}: cpu {:.2}s ({:.0}% of one core), rss start {:.1} MB, max {:.1} MB, end {:.1} MB\n",

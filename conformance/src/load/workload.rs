@@ -22,9 +22,9 @@ const STATUS_WINDOW: usize = 64 * 1024;
 /// The transactions the load tool drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 pub enum Transaction {
-    /// ITI-41 Provide and Register, one document of `--doc-bytes` per request (MTOM).
+    /// ITI-41 Provide and Register, `--docs-per-request` documents of `--doc-bytes` per request (MTOM).
     Iti41,
-    /// ITI-42 Register Document Set-b, one DocumentEntry per request.
+    /// ITI-42 Register Document Set-b, `--docs-per-request` DocumentEntries per request.
     Iti42,
     /// ITI-18 FindDocuments (LeafClass) for one patient.
     Find,
@@ -69,6 +69,8 @@ pub struct Workload {
     pub transaction: Transaction,
     target: Target,
     doc_bytes: usize,
+    /// DocumentEntries in each ITI-41 / ITI-42 submission.
+    docs_per_request: u32,
     /// entryUUIDs (Get) or document uniqueIds (Iti43).
     ids: Vec<String>,
     /// One document's bytes, shared by all ITI-41 requests.
@@ -90,6 +92,7 @@ impl Workload {
             transaction,
             target,
             doc_bytes,
+            docs_per_request: 1,
             ids: Vec::new(),
             content: Vec::new(),
             static_path: STATIC_DOCUMENT_PATH,
@@ -114,6 +117,21 @@ impl Workload {
         &self.target
     }
 
+    /// ITI-41 and ITI-42 submit `n` DocumentEntries per request (at least
+    /// one); the other transactions ignore it.
+    pub fn with_docs_per_request(mut self, n: u32) -> Workload {
+        self.docs_per_request = n.max(1);
+        self
+    }
+
+    /// DocumentEntries each successful request registers (0: it reads).
+    pub fn entries_per_request(&self) -> u32 {
+        match self.transaction {
+            Transaction::Iti41 | Transaction::Iti42 => self.docs_per_request,
+            _ => 0,
+        }
+    }
+
     fn patient(&self, i: u64) -> String {
         let mut rng = Rng::for_item(self.target.seed ^ 0x10AD, i);
         patient_id(
@@ -123,13 +141,14 @@ impl Workload {
         )
     }
 
-    /// A one-document submission for request `i`, with fresh uniqueIds.
+    /// The submission of request `i` (`docs_per_request` documents), with
+    /// fresh uniqueIds.
     fn submission(&self, i: u64, registry_fields: bool) -> Result<GeneratedSubmission> {
         let shape = CorpusShape {
             seed: self.target.seed ^ 0x5EED ^ i,
             patient_prefix: self.target.patient_prefix.clone(),
-            docs_per_patient: 1,
-            docs_per_submission: 1,
+            docs_per_patient: self.docs_per_request,
+            docs_per_submission: self.docs_per_request,
             // ITI-41 bodies get the shared content later; only ITI-42 records a size.
             doc_bytes: if registry_fields { self.doc_bytes } else { 0 },
             submitting_facility: Some(self.target.facility_oid.clone()),
@@ -152,13 +171,14 @@ impl Workload {
                 for a in &mut attachments {
                     a.2 = self.content.clone();
                 }
+                let document_bytes = (attachments.len() * self.content.len()) as u64;
                 let (content_type, body) =
                     mtom_package(ITI41, &envelope(ITI41, &xml), &attachments);
                 Prepared {
                     path: "/xds/repository",
                     content_type,
                     body,
-                    document_bytes: self.content.len() as u64,
+                    document_bytes,
                     min_reply_bytes: 0,
                     get: false,
                 }

@@ -10,6 +10,7 @@ mod certificates;
 mod common;
 mod consent;
 mod consent_bench;
+mod load_tool;
 mod pix_manager;
 mod provide_and_retrieve;
 mod register_and_query;
