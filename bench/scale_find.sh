@@ -8,7 +8,10 @@
 # Same corpus shape and ports as run_suite.sh; results in OUT_DIR/results.jsonl.
 # REUSE=1 measures the corpus already in OUT_DIR/data (and its database)
 # instead of generating a new one. DBNAME names the PostgreSQL database
-# (default renkei_bench_scale).
+# (default renkei_bench_scale). SEED picks the patients the runs ask for
+# (default 1; the same seed asks for the same patients again). TAG names a
+# measurement (results-TAG.jsonl, labels …/TAG/…) so runs of one corpus
+# (cold, cached, …) do not overwrite each other.
 set -euo pipefail
 backend=${1:?usage: scale_find.sh sqlite|postgres PATIENTS DOCS_PER_PATIENT [OUT_DIR]}
 patients=${2:?patients}
@@ -28,7 +31,7 @@ mllp=${MLLP_PORT:-32575}
 mkdir -p "$out"
 [ "${REUSE:-0}" = 1 ] || rm -rf "$data"
 log=$out/suite.log
-json=$out/results.jsonl
+json=$out/results${TAG:+-$TAG}.jsonl
 : > "$json"
 say() { echo "[$(date +%T) load:$(cut -d' ' -f1 /proc/loadavg)] $*" | tee -a "$log"; }
 export PGHOST=127.0.0.1 PGUSER=postgres
@@ -57,7 +60,7 @@ run() {
   local label=$1; shift
   say "run $label: $*"
   timeout 900 "$load" --data-dir "$data" run --url "https://127.0.0.1:$port" --patients "$patients" --server-pid "$hub" \
-    --json "$json" --label "$backend/$entries/$label" "$@" 2>&1 | tee -a "$log" || say "run $label failed"
+    --seed "${SEED:-1}" --json "$json" --label "$backend/$entries${TAG:+/$TAG}/$label" "$@" 2>&1 | tee -a "$log" || say "run $label failed"
 }
 run find-c1 --tx find --concurrency 1 --requests 1000 --warmup 100
 run find-c8 --tx find --concurrency 8 --requests 2000 --warmup 100

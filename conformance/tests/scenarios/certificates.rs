@@ -456,20 +456,6 @@ async fn register_xml(client: &HubClient, xml: &str) -> ebrim::parse::RegistryRe
     registry_response(&client.soap("/xds/registry", REGISTER, xml).await.unwrap())
 }
 
-async fn stored_count(hub: &TestHub, pid: &str) -> usize {
-    let reply = hub
-        .client()
-        .unwrap()
-        .soap(
-            "/xds/registry",
-            QUERY,
-            &fixtures::find_documents(pid, "ObjectRef"),
-        )
-        .await
-        .unwrap();
-    query_response(&reply).object_refs.len()
-}
-
 #[tokio::test]
 async fn a_facility_cannot_submit_as_another_one() {
     let hub = TestHub::start().await.unwrap();
@@ -528,7 +514,7 @@ async fn a_facility_cannot_submit_as_another_one() {
         "{:?}",
         r.errors
     );
-    assert_eq!(stored_count(&hub, &pid).await, 0);
+    assert_eq!(stored_entry_count(&hub, &pid).await, 0);
 
     // Speaking as itself (or a department arc under its OID) is accepted, and
     // the registry records the certificate's facility as submitter.

@@ -1,4 +1,6 @@
+use conformance::TestHub;
 use conformance::client::SoapReply;
+use conformance::fixtures;
 use conformance::xsd::{self, Schema};
 use ebrim::parse::{AdhocQueryResponse, RegistryResponse};
 
@@ -29,4 +31,20 @@ pub fn query_response(reply: &SoapReply) -> AdhocQueryResponse {
 
 pub fn codes(errors: &[ebrim::parse::ResponseError]) -> Vec<String> {
     errors.iter().map(|e| e.code.clone()).collect()
+}
+
+/// How many Approved DocumentEntries the registry holds for `pid`, asked as
+/// a client would (FindDocuments, ObjectRef, the hub's own certificate).
+pub async fn stored_entry_count(hub: &TestHub, pid: &str) -> usize {
+    let reply = hub
+        .client()
+        .unwrap()
+        .soap(
+            "/xds/registry",
+            QUERY,
+            &fixtures::find_documents(pid, "ObjectRef"),
+        )
+        .await
+        .unwrap();
+    query_response(&reply).object_refs.len()
 }

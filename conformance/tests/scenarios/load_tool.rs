@@ -3,26 +3,11 @@
 
 use crate::common::*;
 use conformance::TestHub;
-use conformance::fixtures;
 use conformance::generator::corpus::Region;
 use conformance::load::{self, LoadPlan, Target, Transaction, Workload};
 use std::time::Duration;
 
 const PATIENTS: u64 = 2;
-
-async fn entries_of(hub: &TestHub, patient: &str) -> usize {
-    let reply = hub
-        .client()
-        .unwrap()
-        .soap(
-            "/xds/registry",
-            QUERY,
-            &fixtures::find_documents(patient, "ObjectRef"),
-        )
-        .await
-        .unwrap();
-    query_response(&reply).object_refs.len()
-}
 
 #[tokio::test]
 async fn multi_document_register_load_stores_every_entry_it_reports() {
@@ -71,7 +56,7 @@ async fn multi_document_register_load_stores_every_entry_it_reports() {
     // Five submissions (one warm-up, four measured) of three entries each.
     let mut stored = 0;
     for p in &patients {
-        stored += entries_of(&hub, p).await;
+        stored += stored_entry_count(&hub, p).await;
     }
     assert_eq!(stored, 15);
     hub.stop().await;
