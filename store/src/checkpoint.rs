@@ -18,8 +18,14 @@ use std::time::Duration;
 /// How often the WAL is checkpointed.
 const INTERVAL: Duration = Duration::from_millis(200);
 /// WAL pages (4 KiB) after which a committing connection checkpoints itself
-/// anyway: bounds the WAL at ~100 MB if this task falls behind or stops (at
-/// ~600 one-document registrations/s the WAL grows ~15,000 pages/s).
+/// anyway: bounds the WAL at ~100 MB if this task falls behind or stops.
+/// Under continuous writes it is also what restarts the WAL: this task
+/// backfills every frame it sees, but a writer only rewinds the WAL when it
+/// began with all of it backfilled, which a steady stream of commits rarely
+/// allows. So at ~1,500 registrations/s (~35,000 pages/s) the WAL reaches
+/// this mark every ~3 s, and that commit's checkpoint fsyncs the database
+/// pages this task wrote unsynced since (~100 ms; BENCHMARKS.md "Longer
+/// runs").
 pub(crate) const BACKSTOP_PAGES: u32 = 25_000;
 
 #[derive(diesel::QueryableByName)]
